@@ -1,0 +1,35 @@
+# WardHub: `make run` serves a demo ward on 127.0.0.1:8000; `make test` runs the test suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export WARDHUB_DATABASE_URL ?= sqlite+aiosqlite:///var/wardhub.db
+
+.PHONY: run test lint bench venv clean
+
+$(VENV)/.installed: pyproject.toml tests/fixtures/hello_plugin/pyproject.toml
+	@PYTHON=$$(scripts/find-python) && echo "using $$PYTHON" && \
+	  { [ -x $(PY) ] || $$PYTHON -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e tests/fixtures/hello_plugin
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	@mkdir -p var
+	$(VENV)/bin/wardhub db upgrade
+	$(VENV)/bin/wardhub demo
+	$(VENV)/bin/wardhub serve --host 127.0.0.1 --port 8000
+
+test: venv
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: venv
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/*.db
