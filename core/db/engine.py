@@ -1,0 +1,90 @@
+"""Engines and tenant-scoped sessions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+import core.audit  # noqa: F401  (installs the audit recorder on every session)
+from core.db.scoping import SCOPE_KEY, TenantScope, WardSession, install_cursor_guard
+from core.settings import Settings
+
+
+class UnsafeDatabaseRole(RuntimeError):
+    """The app's PostgreSQL role would bypass row-level security."""
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            # SQLAlchemy's documented fix for the sqlite3 driver's own transaction handling, without which
+            # SAVEPOINTs are unreliable (releasing one could commit): the driver issues nothing, we BEGIN.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn):
+            # IMMEDIATE: take the write lock at the start and wait for it (busy_timeout). A deferred
+            # transaction that reads, then writes after another writer committed, fails at once with
+            # "database is locked" instead of waiting. SQLite writes one at a time anyway.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    else:
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    install_cursor_guard(engine.sync_engine)
+    return engine
+
+
+class Database:
+    """The app's engine and its session factory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self._factory = async_sessionmaker(self.engine, sync_session_class=WardSession, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self, scope: TenantScope) -> AsyncIterator[AsyncSession]:
+        """A session limited to ``scope``; commits on success, rolls back on error."""
+        async with self._factory(info={SCOPE_KEY: scope}) as session, session.begin():
+            yield session
+
+    def open(self, scope: TenantScope) -> AsyncSession:
+        """A session limited to ``scope`` that the caller commits and closes."""
+        return self._factory(info={SCOPE_KEY: scope})
+
+    async def check_role(self) -> None:
+        """On PostgreSQL refuse a role that is superuser, bypasses RLS or owns tables."""
+        if not self.settings.is_postgres or self.settings.allow_privileged_db_role:
+            return
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT r.rolsuper, r.rolbypassrls, "
+                        "(SELECT count(*) FROM pg_tables t WHERE t.schemaname = current_schema() "
+                        " AND t.tableowner = current_user) "
+                        "FROM pg_roles r WHERE r.rolname = current_user"
+                    )
+                )
+            ).one()
+        if row[0] or row[1] or row[2]:
+            raise UnsafeDatabaseRole(
+                "WARDHUB_DATABASE_URL connects as a role that is superuser, bypasses row-level security or "
+                "owns tables. Connect as the application role that `wardhub db upgrade` creates (set "
+                "WARDHUB_ADMIN_DATABASE_URL to the owner for migrations), or set "
+                "WARDHUB_ALLOW_PRIVILEGED_DB_ROLE=true to accept the risk."
+            )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

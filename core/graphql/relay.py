@@ -1,0 +1,87 @@
+"""Relay-style connections: ``first`` (at most 500), ``after``, ``totalCount``; keyset paging on UUIDv7 ids."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import bad_input
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(value: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(value.bytes).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError) as exc:
+        raise bad_input("after", "Con trỏ phân trang không hợp lệ", "Not a valid page cursor") from exc
+
+
+def check_first(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise bad_input("first", f"first phải từ 0 đến {MAX_PAGE}", f"first must be between 0 and {MAX_PAGE}")
+    return first
+
+
+async def paginate(
+    session: AsyncSession,
+    query: Select,
+    id_column: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], Any] = lambda row: row,
+) -> Connection:
+    """Two queries whatever the page size: the total and one page ordered by ``id_column``."""
+    size = check_first(first)
+    total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+    page = query.order_by(id_column)
+    if after:
+        page = page.where(id_column > decode_cursor(after))
+    rows = (await session.execute(page.limit(size + 1))).scalars().all()
+    has_next = len(rows) > size
+    rows = rows[:size]
+    edges = [Edge(cursor=encode_cursor(row.id), node=to_node(row)) for row in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total,
+    )

@@ -1,0 +1,1 @@
+"""The plugin contract (:mod:`core.plugins.hookspecs`), manifests and the manager."""

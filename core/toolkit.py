@@ -1,0 +1,107 @@
+"""What plugins may import from core. Everything else in core is private and may change."""
+
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access.enforcer import AccessGrant
+from core.access.filters import RowFilter
+from core.access.graphql import Requires
+from core.access.guards import RequestAccess, requires
+from core.access.permissions import Permission
+from core.access.roles import BUILT_IN_ROLES
+from core.audit.recorder import record as audit
+from core.auth.principal import Principal
+from core.db.base import Base, TenantOwned, Timestamped, tenant_fk, utcnow
+from core.db.ids import new_id
+from core.db.rls import enable_rls
+from core.db.scoping import TenantScope
+from core.errors import UserError, bad_input, conflict, not_found
+from core.plugins.context import TenantRef
+from core.plugins.manifest import PluginManifest
+from core.web.tenancy import RequestTenant, units_scope
+
+hookimpl = pluggy.HookimplMarker("wardhub")
+
+DbSession = NamedDependency[AsyncSession]
+"""Type of a route handler's ``db_session`` parameter: a session scoped to the request's tenant."""
+
+Access = NamedDependency[RequestAccess]
+"""Type of a route handler's ``access`` parameter: the caller's permissions in the request's tenant,
+``access.allows("…")``, ``access.require("…")`` and ``access.filter(select(...), "<plugin>.<resource>")``."""
+
+
+
+async def export_rows(session: AsyncSession, models: Iterable[type]) -> dict[str, list[dict[str, Any]]]:
+    """Every row of ``models`` in the session's tenant scope, by table name, without ``tenant_id``: the
+    usual body of ``wardhub_export_tenant_data``."""
+    from sqlalchemy import inspect, select
+
+    def row(obj: object) -> dict[str, Any]:
+        return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key != "tenant_id"}
+
+    return {
+        model.__tablename__: [row(obj) for obj in (await session.execute(select(model))).scalars()]
+        for model in models
+    }
+
+
+async def tenant_by_key(session: AsyncSession, key: str) -> TenantRef:
+    """A unit by ``CODE`` or ``SCHEME:CODE`` (``NOT_FOUND`` otherwise), as plugins see it."""
+    from tenants import registry
+
+    return (await registry.get(session, key)).ref()
+
+
+async def tenant_by_id(session: AsyncSession, tenant_id: object) -> TenantRef | None:
+    from tenants.models import Tenant
+
+    row = await session.get(Tenant, tenant_id)
+    return row.ref() if row is not None else None
+
+
+async def plugin_enabled(session: AsyncSession, tenant: TenantRef, plugin: str, manager: object) -> bool:
+    """Whether ``plugin`` is on for ``tenant`` now (scope, district cascade and dependencies applied)."""
+    from tenants import subscriptions
+    from tenants.models import Tenant
+
+    row = await session.get(Tenant, tenant.id)
+    return row is not None and plugin in await subscriptions.effective_plugins(session, row, manager)
+
+
+__all__ = [
+    "BUILT_IN_ROLES",
+    "Access",
+    "AccessGrant",
+    "Base",
+    "DbSession",
+    "Permission",
+    "PluginManifest",
+    "Principal",
+    "RequestTenant",
+    "Requires",
+    "RowFilter",
+    "TenantOwned",
+    "TenantRef",
+    "TenantScope",
+    "Timestamped",
+    "UserError",
+    "audit",
+    "bad_input",
+    "conflict",
+    "enable_rls",
+    "export_rows",
+    "hookimpl",
+    "new_id",
+    "not_found",
+    "plugin_enabled",
+    "requires",
+    "tenant_by_id",
+    "tenant_by_key",
+    "tenant_fk",
+    "units_scope",
+    "utcnow",
+]

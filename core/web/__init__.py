@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every route: request context, errors, tenant resolution."""

@@ -1,0 +1,107 @@
+"""Every error becomes JSON ``{"error": {"code", "message", "fields"?, "request_id"}}`` in the client's
+language. No stack trace or exception text reaches a client; unexpected errors are logged with one.
+
+A browser (``Accept`` preferring ``text/html`` to JSON) gets the same error as an HTML page instead, in the
+page's language (``?lang``, the ``lang`` cookie, then ``Accept-Language``), with the same status code;
+API clients, which send ``application/json`` or ``*/*``, keep the JSON.
+"""
+
+from __future__ import annotations
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+
+from core.errors import UserError, language
+from core.web.i18n import request_language
+
+log = structlog.get_logger("wardhub.errors")
+
+GENERIC = {
+    400: ("BAD_USER_INPUT", ("Yêu cầu không hợp lệ", "Bad request")),
+    401: ("UNAUTHENTICATED", ("Cần đăng nhập", "Sign-in required")),
+    403: ("FORBIDDEN", ("Không có quyền truy cập", "Forbidden")),
+    404: ("NOT_FOUND", ("Không tìm thấy", "Not found")),
+    405: ("BAD_USER_INPUT", ("Phương thức không được hỗ trợ", "Method not allowed")),
+    413: ("BAD_USER_INPUT", ("Dữ liệu gửi lên quá lớn", "Request body too large")),
+    429: ("RATE_LIMITED", ("Quá nhiều yêu cầu, hãy thử lại sau", "Too many requests, try again later")),
+}
+INTERNAL = ("Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị viên",
+            "Internal error; give the request id to an administrator")
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the client prefers an HTML page to JSON (a browser navigating), by its ``Accept`` header."""
+    try:
+        return request.accept.best_match(["application/json", "text/html"]) == "text/html"
+    except Exception:  # a malformed Accept header: answer JSON
+        return False
+
+
+def _lang(request: Request) -> str:
+    if wants_html(request):
+        return request_language(request)
+    return language(request.headers.get("accept-language"))
+
+
+def _html_page(request: Request, status: int, body: dict[str, object]) -> Response | None:
+    web = request.app.state.get("web")
+    if web is None:
+        return None
+    try:
+        return web.error_page(request, status, str(body["code"]), str(body["message"]))
+    except Exception:  # the error page itself failed: the JSON answer still tells the client
+        log.exception("error_page_failed", status=status)
+        return None
+
+
+def _respond(request: Request, status: int, body: dict[str, object]) -> Response:
+    body["request_id"] = request.scope.get("state", {}).get("request_id")
+    if wants_html(request):
+        page = _html_page(request, status, body)
+        if page is not None:
+            return page
+    return Response({"error": body}, status_code=status, media_type=MediaType.JSON)
+
+
+def user_error_handler(request: Request, exc: UserError) -> Response:
+    return _respond(request, exc.status, exc.render(_lang(request)))
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    lang = _lang(request)
+    code, message = GENERIC.get(exc.status_code, ("BAD_USER_INPUT", ("Yêu cầu không hợp lệ", "Bad request")))
+    body: dict[str, object] = {"code": code, "message": message[1] if lang == "en" else message[0]}
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        fields = {}
+        for item in exc.extra:
+            if isinstance(item, dict) and item.get("key"):
+                fields[str(item["key"])] = "Giá trị không hợp lệ" if lang == "vi" else "Invalid value"
+        if fields:
+            body["fields"] = fields
+    return _respond(request, exc.status_code, body)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    lang = _lang(request)
+    return _respond(request, 500, {"code": "INTERNAL", "message": INTERNAL[1] if lang == "en" else INTERNAL[0]})
+
+
+EXCEPTION_HANDLERS = {
+    UserError: user_error_handler,
+    HTTPException: http_error_handler,
+    ValidationException: http_error_handler,
+    NotFoundException: http_error_handler,
+    NotAuthorizedException: http_error_handler,
+    PermissionDeniedException: http_error_handler,
+    MethodNotAllowedException: http_error_handler,
+    Exception: internal_error_handler,
+}
