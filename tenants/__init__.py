@@ -1,0 +1,1 @@
+"""Tenant registry: the administrative hierarchy, official unit codes and plugin subscriptions."""
