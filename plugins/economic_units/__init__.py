@@ -1,0 +1,1 @@
+"""economic_units: enterprises and household businesses of a ward, on a map (see README.md)."""

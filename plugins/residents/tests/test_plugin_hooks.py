@@ -1,0 +1,109 @@
+"""The plugin's hooks: tenant export and purge (through core's lifecycle), demo data, the hooks it offers,
+and the migration matching the models."""
+
+import inspect
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db.scoping import TenantScope
+from core.plugins.manager import LoadedPlugin
+from core.toolkit import PluginManifest, hookimpl
+from plugins.residents import hookspecs, services
+from plugins.residents.models import Household, IdRegistration, Neighbourhood, Person
+from plugins.residents.plugin import manifest, wardhub_demo_data, wardhub_tenant_enabled
+from plugins.residents.tests.conftest import TODAY
+
+pytestmark = pytest.mark.plugins("residents")
+
+
+async def fill(scoped, ward, people):
+    async with scoped(ward) as session:
+        area = await services.create_neighbourhood(session, {"code": "KP1", "name": "Khu phố 1"})
+        await services.create_neighbourhood(session, {"code": "KP1-T1", "name": "Tổ 1", "parent_id": area.id})
+        household = await services.register_household(session, people.family("HK-1", 3), today=TODAY)
+        return await services.members(session, household.id)
+
+
+async def test_export_and_purge_through_the_tenant_lifecycle(db, scoped, make_tenant, plugin_manager, people):
+    from tenants.lifecycle import export_tenant, purge_plugin_data
+
+    a, b = await make_tenant(plugins=("residents",)), await make_tenant(plugins=("residents",))
+    members = await fill(scoped, a, people)
+    await fill(scoped, b, people)
+    exported = await export_tenant(db, plugin_manager, a.key)
+    tables = exported["plugins"]["residents"]
+    assert len(tables["residents_persons"]) == 3 and len(tables["residents_neighbourhoods"]) == 2
+    assert {p["full_name"] for p in tables["residents_persons"]} == {m.full_name for m in members}
+    assert "residents" not in exported["errors"]
+    deleted = await purge_plugin_data(db, plugin_manager, a.key, "residents")
+    assert deleted == 3 + 3 + 1 + 2  # registrations, persons, household, neighbourhoods
+    async with scoped(a, b) as session:
+        left = dict((await session.execute(select(Person.tenant_id, func.count()).group_by(Person.tenant_id))).all())
+        assert left == {b.id: 3}
+        assert await session.scalar(select(func.count()).select_from(Neighbourhood).where(
+            Neighbourhood.tenant_id == a.id)) == 0
+        registered = (await session.execute(select(IdRegistration.tenant_id))).scalars().all()
+        assert a.id not in registered and b.id in registered
+
+
+async def test_demo_data_is_plausible_and_idempotent(db, ward):
+    async with db.session(TenantScope.of(ward.id)) as session:
+        summary = await wardhub_demo_data(ward, session)
+        assert summary.startswith("100 households")
+        assert await wardhub_demo_data(ward, session) is None  # a second run changes nothing
+        persons = await session.scalar(select(func.count()).select_from(Person))
+        assert 200 <= persons <= 600
+        assert await session.scalar(select(func.count()).select_from(Household)) == 100
+        assert await session.scalar(select(func.count()).select_from(Neighbourhood)) == 16
+        assert await session.scalar(select(func.count()).select_from(Person).where(Person.id_number.is_(None))) == 0
+        assert wardhub_tenant_enabled(ward, session) is None  # seeds nothing
+        assert await session.scalar(select(func.count()).select_from(Household)) == 100
+
+
+def test_the_hooks_residents_offers_are_documented():
+    specs = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("wardhub_")]
+    assert {f.__name__ for f in specs} == {"wardhub_residents_person_sections", "wardhub_residents_persons_sections",
+                                           "wardhub_residents_policy_family_counts"}
+    for spec in specs:
+        assert len(inspect.getdoc(spec) or "") > 200, spec.__name__
+    assert manifest.hookspecs is hookspecs
+
+
+async def test_other_plugins_add_sections_to_a_person_page(client, plugin_manager, make_tenant, people):
+    class Military:
+        manifest = PluginManifest(name="military_test", version="0.1", title_vi="Quân sự", title_en="Military",
+                                  depends={"residents": ">=0.1"})
+
+        @staticmethod
+        @hookimpl
+        def wardhub_residents_person_sections(tenant, session, person_id):
+            return [{"key": "service", "title_vi": "Nghĩa vụ quân sự", "title_en": "Military service",
+                     "items": [{"label_vi": "Tình trạng", "label_en": "Status", "value": "Đã hoàn thành"}]}]
+
+    plugin_manager.add([LoadedPlugin(Military.manifest, Military, None)])
+    ward = await make_tenant(plugins=("residents", "military_test"))
+    created = await client.post(f"/t/{ward.key}/residents/households", json=people.family("HK-1", 1))
+    person_id = created.json()["members"][0]["id"]
+    page = (await client.get(f"/t/{ward.key}/residents/persons/{person_id}")).json()
+    assert page["sections"] == [{"plugin": "military_test", "key": "service", "title_vi": "Nghĩa vụ quân sự",
+                                 "title_en": "Military service",
+                                 "items": [{"label_vi": "Tình trạng", "label_en": "Status", "value": "Đã hoàn thành"}]}]
+    other = await make_tenant(plugins=("residents",))  # a ward without that plugin sees no section
+    created = await client.post(f"/t/{other.key}/residents/households", json=people.family("HK-1", 1))
+    page = (await client.get(f"/t/{other.key}/residents/persons/{created.json()['members'][0]['id']}")).json()
+    assert page["sections"] == []
+
+
+async def test_the_migration_matches_the_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from core.toolkit import Base
+
+    def differences(conn):
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return [d for d in compare_metadata(context, Base.metadata) if "residents_" in repr(d)]
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
