@@ -61,7 +61,7 @@ async def _fresh_database(admin_url: str) -> None:
         await conn.close()
 
 
-async def _units(settings, wards: int) -> list[uuid.UUID]:  # noqa: ANN001
+async def _units(settings, wards: int) -> list[uuid.UUID]:
     from sqlalchemy import select
 
     from core.app import load_plugins

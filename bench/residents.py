@@ -19,26 +19,26 @@ from bench import Measurement, benchmark
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-async def _statistics(db, scope):  # noqa: ANN001, ANN202
+async def _statistics(db, scope):
     from plugins.residents.statistics import compute
 
     async with db.session(scope) as session:
         return await compute(session)
 
 
-def _capture(engine):  # noqa: ANN001, ANN202
+def _capture(engine):
     from sqlalchemy import event
 
     seen: list[tuple[str, tuple]] = []
 
-    def listener(_conn, _cursor, statement, parameters, _context, _many):  # noqa: ANN001
+    def listener(_conn, _cursor, statement, parameters, _context, _many):
         seen.append((statement, tuple(parameters or ())))
 
     event.listen(engine.sync_engine, "before_cursor_execute", listener)
     return seen, lambda: event.remove(engine.sync_engine, "before_cursor_execute", listener)
 
 
-async def _raw(conn, scope, statements):  # noqa: ANN001, ANN202
+async def _raw(conn, scope, statements):
     async with conn.transaction():
         await conn.execute("SELECT set_config('app.tenant_ids', $1, true)", scope.setting())
         for statement, params in statements:
@@ -47,7 +47,7 @@ async def _raw(conn, scope, statements):  # noqa: ANN001, ANN202
             await conn.fetch(statement, *params)
 
 
-async def _time(fn, n: int) -> list[float]:  # noqa: ANN001
+async def _time(fn, n: int) -> list[float]:
     samples = []
     for _ in range(n):
         started = time.perf_counter()
@@ -57,7 +57,7 @@ async def _time(fn, n: int) -> list[float]:  # noqa: ANN001
 
 
 @benchmark("residents", "1M persons: statistics (ORM vs raw SQL, one ward and 150 wards) and import rows/s")
-async def residents(options) -> list[Measurement]:  # noqa: ANN001
+async def residents(options) -> list[Measurement]:
     import asyncpg
     from sqlalchemy.engine import make_url
 
@@ -101,7 +101,7 @@ async def residents(options) -> list[Measurement]:  # noqa: ANN001
     return rows
 
 
-async def _import_rate(db, population, options) -> Measurement:  # noqa: ANN001
+async def _import_rate(db, population, options) -> Measurement:
     from datetime import date
 
     from core.db.scoping import TenantScope

@@ -20,7 +20,7 @@ DEMO_USERS = (
 )
 
 
-async def demo_users(db: Database, ward_id, province_id) -> list[str]:  # noqa: ANN001
+async def demo_users(db: Database, ward_id, province_id) -> list[str]:
     """Sign-in accounts for the demo (never in production), one per main role; idempotent."""
     from sqlalchemy import select
 

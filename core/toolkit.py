@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.enforcer import AccessGrant
 from core.access.filters import RowFilter
 from core.access.graphql import Requires
-from core.access.guards import RequestAccess, requires
+from core.access.guards import RequestAccess, request_access, requires
 from core.access.permissions import Permission
 from core.access.roles import BUILT_IN_ROLES
 from core.audit.recorder import record as audit
@@ -18,7 +18,7 @@ from core.auth.principal import Principal
 from core.db.base import Base, TenantOwned, Timestamped, tenant_fk, utcnow
 from core.db.ids import new_id
 from core.db.rls import enable_rls
-from core.db.scoping import TenantScope
+from core.db.scoping import TenantScope, rescoped
 from core.errors import UserError, bad_input, conflict, not_found
 from core.plugins.context import TenantRef
 from core.plugins.manifest import PluginManifest
@@ -98,7 +98,9 @@ __all__ = [
     "new_id",
     "not_found",
     "plugin_enabled",
+    "request_access",
     "requires",
+    "rescoped",
     "tenant_by_id",
     "tenant_by_key",
     "tenant_fk",

@@ -1,8 +1,10 @@
 """Tenant scoping in the ORM: every statement a session runs is limited to the session's tenant set.
 
 A session is opened for a :class:`TenantScope` (one tenant, several for a district reading its wards,
-or none for platform work) and keeps it for its whole life, so the identity map can never hold a row of
-another scope. What is covered, and tested in ``tests/test_tenant_scoping.py``:
+or none for platform work). :func:`rescoped` lets part of a transaction act on another set (a district
+admin switching a plugin for one of its wards, a move written in both wards) without a second
+connection; on the way out it expunges every row outside the original scope, so the identity map never
+keeps a row the session could not load itself. What is covered, and tested in ``tests/test_tenant_scoping.py``:
 
 * ORM ``select``, ``update`` and ``delete`` (including lazy loads and refreshes) get
   ``tenant_id IN (scope)`` through ``with_loader_criteria``;
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
@@ -28,6 +32,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.attributes import get_history
 
 from core.db.base import TenantOwned, tenant_owned_tables
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 SCOPE_KEY = "wardhub_tenant_scope"
 FLUSH_KEY = "wardhub_flushing"
@@ -72,6 +79,44 @@ def session_scope(session: Session) -> TenantScope:
     if scope is None:
         raise TenantScopeError("session was opened without a tenant scope")
     return scope
+
+
+@asynccontextmanager
+async def rescoped(session: AsyncSession, scope: TenantScope) -> AsyncIterator[AsyncSession]:
+    """Run a block of ``session``'s transaction under ``scope``, then restore the session's own scope.
+
+    The caller has already checked that the actor may act in ``scope``. Pending changes are flushed
+    under the scope they were made in; rows outside the restored scope leave the identity map.
+    """
+    original = session_scope(session)
+    await session.flush()
+    await _apply_scope(session, scope)
+    try:
+        yield session
+        await session.flush()
+    finally:
+        await _apply_scope(session, original)
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, TenantOwned) and obj.tenant_id not in original.tenant_ids:
+                session.expunge(obj)
+
+
+async def _apply_scope(session: AsyncSession, scope: TenantScope) -> None:
+    session.info[SCOPE_KEY] = scope
+    if not session.in_transaction():
+        return  # the transaction's first statement applies it (``after_begin``)
+    connection = await session.connection()
+    await connection.run_sync(_scope_connection, scope)
+
+
+def _scope_connection(connection: Connection, scope: TenantScope) -> None:
+    connection.info[SCOPE_KEY] = scope
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config('app.tenant_ids', :ids, true)"),
+            {"ids": scope.setting()},
+            execution_options={SCOPED_OPTION: True},
+        )
 
 
 @event.listens_for(WardSession, "do_orm_execute")
@@ -151,15 +196,8 @@ def _flush_done(session: Session, _ctx: object) -> None:
 
 @event.listens_for(WardSession, "after_begin")
 def _begin(session: Session, _transaction: object, connection: Connection) -> None:
-    scope = session_scope(session)
-    connection.info[SCOPE_KEY] = scope
     connection.info.pop(FLUSH_KEY, None)  # left over from a flush that failed in an earlier transaction
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config('app.tenant_ids', :ids, true)"),
-            {"ids": scope.setting()},
-            execution_options={SCOPED_OPTION: True},
-        )
+    _scope_connection(connection, session_scope(session))
 
 
 _guard_pattern: re.Pattern[str] | None = None

@@ -228,8 +228,8 @@ async def _switch(info: Info, data: PluginSwitchInput, enable: bool) -> PluginSw
     tenant = await _unit(info, data.tenant)
     await _require(info, tenant, "core.plugin:manage")
     app = info.context.request.app
-    # the plugin's own enabled/disabled hook writes tenant rows: give it a session scoped to that unit
-    async with app.state.db.session(TenantScope.of(tenant.id)) as session:
+    # the plugin's own enabled/disabled hook writes tenant rows: scope the request's transaction to that unit
+    async with info.context.session.exclusive(TenantScope.of(tenant.id)) as session:
         row = await registry.get(session, tenant.key)
         change = subscriptions.enable if enable else subscriptions.disable
         effective = await change(session, row, data.plugin, app.state.plugins)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from core.db.scoping import TenantScope, rescoped
 from core.web.tenancy import RequestTenant
 
 
@@ -25,6 +27,7 @@ class SerializedSession:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._lock = asyncio.Lock()
+        self._finished = False
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._session, name)
@@ -32,10 +35,37 @@ class SerializedSession:
             return attr
 
         async def serialized(*args: Any, **kwargs: Any) -> Any:
-            async with self._lock:
+            async with self._turn():
                 return await attr(*args, **kwargs)
 
         return serialized
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        async with self._lock:
+            if self._finished:
+                raise RuntimeError("the request's transaction has ended")
+            yield
+
+    @asynccontextmanager
+    async def exclusive(self, scope: TenantScope | None = None) -> AsyncIterator[AsyncSession]:
+        """The session itself for a block that runs several statements (or plugin hooks) in a row,
+        optionally under another tenant scope the caller was checked for (see :func:`rescoped`)."""
+        async with self._turn():
+            if scope is None:
+                yield self._session
+            else:
+                async with rescoped(self._session, scope) as session:
+                    yield session
+
+    async def finish(self) -> AsyncSession:
+        """Wait for the statement in flight, refuse any later one, and hand the session back to end.
+
+        When a non-null field fails, GraphQL answers before sibling resolvers finish: they must not
+        run statements on a transaction that is being committed or rolled back."""
+        async with self._lock:
+            self._finished = True
+        return self._session
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from graphql import FieldNode, GraphQLSyntaxError, OperationDefinitionNode, parse
 from litestar import MediaType, Request, Response, get, post
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.db.scoping import SYSTEM
 from core.errors import UserError, language
@@ -79,7 +80,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return Response({"data": None, "errors": [user_error(exc, lang)]}, status_code=exc.status,
                         media_type=MediaType.JSON)
     enabled = current.plugins if current else frozenset()
-    _kind, names = _root_fields(query, operation)
+    kind, names = _root_fields(query, operation)
     missing = _not_enabled(registry, names, enabled)
     if missing:
         errors = [user_error(UserError("PLUGIN_NOT_ENABLED", (
@@ -95,12 +96,18 @@ async def graphql_endpoint(request: Request) -> Response:
                                  user=user)
         result = await schema.execute(query, variable_values=body.get("variables"), context_value=context,
                                       operation_name=operation)
-        if result.errors:
+        await context.session.finish()
+        if result.errors and kind != "query":
             await session.rollback()  # a failed mutation changes nothing
-        else:  # a query writes nothing but the audit entries of sensitive reads: keep those
-            await session.commit()
-            for callback in context.after_commit:
-                await callback()
+        else:  # a query writes nothing but the audit entries of sensitive reads: keep those, errors or not
+            try:
+                await session.commit()
+            except SQLAlchemyError:
+                log.warning("graphql_query_commit_failed", operation=operation)
+                await session.rollback()
+            else:
+                for callback in context.after_commit:
+                    await callback()
     finally:
         await session.close()
     payload: dict[str, Any] = {"data": result.data}

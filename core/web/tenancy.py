@@ -11,6 +11,7 @@ True}`` — and empty otherwise, so that no tenant row is reachable even through
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -133,30 +134,36 @@ def plugin_guard(plugin: str):
     return guard
 
 
-async def units_scope(connection: ASGIConnection) -> TenantScope:
+async def units_scope(connection: ASGIConnection, session: AsyncSession | None = None) -> TenantScope:
     """The request's tenant and every unit below it (a district's wards), for figures summed over them.
 
     Empty unless the caller may act in the tenant: a role held at the district reaches its wards
-    (never a sibling district's), so reading them together is what that role already grants.
+    (never a sibling district's), so reading them together is what that role already grants. Pass the
+    request's ``session`` when one is open (GraphQL): a second connection would wait for its lock on SQLite.
     """
     current = await resolve_tenant(connection)
     if current is None or not current.scope.tenant_ids:
         return TenantScope()
+    if session is None:
+        db: Database = connection.app.state.db
+        async with db.session(SYSTEM) as own:
+            return await _units_below(own, current.tenant.id)
+    return await _units_below(session, current.tenant.id)
+
+
+async def _units_below(session: AsyncSession, top: uuid.UUID) -> TenantScope:
     from sqlalchemy import select
 
     from tenants.models import Tenant
 
-    db: Database = connection.app.state.db
-    ids = {current.tenant.id}
-    frontier = {current.tenant.id}
-    async with db.session(SYSTEM) as session:
-        for _level in range(3):  # province → district → ward at most
-            rows = await session.execute(select(Tenant.id).where(Tenant.parent_id.in_(frontier),
-                                                                 Tenant.status == "active"))
-            frontier = set(rows.scalars()) - ids
-            if not frontier:
-                break
-            ids |= frontier
+    ids = {top}
+    frontier = {top}
+    for _level in range(3):  # province → district → ward at most
+        rows = await session.execute(select(Tenant.id).where(Tenant.parent_id.in_(frontier), Tenant.status == "active"))
+        frontier = set(rows.scalars()) - ids
+        if not frontier:
+            break
+        ids |= frontier
     return TenantScope.of(ids)
 
 

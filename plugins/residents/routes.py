@@ -250,25 +250,27 @@ async def _both_wards(request: Request, *ids: uuid.UUID) -> AsyncIterator[AsyncS
         yield session
 
 
-async def _receiving_ward(request: Request, key: Any) -> Ward:
-    """The ward named by ``to``: an active ward that has this plugin enabled."""
+async def _receiving_ward(request: Request, key: Any, session: AsyncSession | None = None) -> Ward:
+    """The ward named by ``to``: an active ward that has this plugin enabled (read in ``session`` when the
+    request already has one open, else in a session of its own)."""
     from tenants import registry as units
     from tenants.subscriptions import effective_plugins
 
     if not isinstance(key, str) or not key.strip():
         raise bad_input("to", "Hãy chọn đơn vị chuyển đến", "Choose the unit to move to")
-    db = request.app.state.db
-    async with db.session(SYSTEM) as session:
-        try:
-            unit = await units.get(session, key, db.settings.tenant_scheme)
-        except UserError:
-            raise bad_input("to", f"Không có đơn vị {key}", f"No unit {key}") from None
-        if unit.status != "active" or unit.level != "ward":
-            raise bad_input("to", "Chỉ chuyển đến một phường, xã đang hoạt động", "Moves go to an active ward")
-        if "residents" not in await effective_plugins(session, unit, request.app.state.plugins):
-            raise bad_input("to", "Đơn vị chuyển đến chưa dùng phân hệ nhân khẩu",
-                            "The receiving unit does not use the residents plugin")
-        return Ward(unit.id, unit.key)
+    if session is None:
+        async with request.app.state.db.session(SYSTEM) as own:
+            return await _receiving_ward(request, key, own)
+    try:
+        unit = await units.get(session, key, request.app.state.settings.tenant_scheme)
+    except UserError:
+        raise bad_input("to", f"Không có đơn vị {key}", f"No unit {key}") from None
+    if unit.status != "active" or unit.level != "ward":
+        raise bad_input("to", "Chỉ chuyển đến một phường, xã đang hoạt động", "Moves go to an active ward")
+    if "residents" not in await effective_plugins(session, unit, request.app.state.plugins):
+        raise bad_input("to", "Đơn vị chuyển đến chưa dùng phân hệ nhân khẩu",
+                        "The receiving unit does not use the residents plugin")
+    return Ward(unit.id, unit.key)
 
 
 def _this_ward(current_tenant: Any) -> Ward:

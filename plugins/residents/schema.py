@@ -22,10 +22,9 @@ import strawberry
 from sqlalchemy import Select, select
 from strawberry.permission import PermissionExtension
 
-from core.access.guards import request_access  # the caller's row filters (not in the toolkit yet)
 from core.graphql.contribution import GraphQLContribution
 from core.graphql.relay import Connection, paginate
-from core.toolkit import Requires, TenantScope, audit, bad_input, units_scope
+from core.toolkit import Requires, TenantScope, audit, bad_input, request_access, rescoped, units_scope
 from plugins.residents import reference as ref
 from plugins.residents import services, statistics
 from plugins.residents.models import Household, Move, Neighbourhood, Person
@@ -57,9 +56,9 @@ def _masked(number: str | None) -> str | None:
 async def _audited_identity(info: strawberry.Info, person_id: uuid.UUID) -> None:
     """One audit entry per batch of persons whose identity fields were read."""
     async def load(ids):
-        # In a session of its own: the gateway rolls a query's transaction back, and the read must stay recorded.
+        # The gateway commits a query's transaction (even one with errors elsewhere): the read stays recorded.
         tenant_id = info.context.tenant.tenant.id
-        async with info.context.request.app.state.db.session(TenantScope.of(tenant_id)) as session:
+        async with info.context.session.exclusive() as session:
             await audit(session, tenant_id=tenant_id, action="read", entity=Person.__tablename__,
                         entity_id=str(ids[0]) if len(ids) == 1 else "*",
                         after={"fields": ["id_number", "ethnicity", "religion"], "ids": [str(i) for i in ids]})
@@ -219,15 +218,10 @@ def _household_loader(info: strawberry.Info):
 def _sections_loader(info: strawberry.Info):
     async def load(ids):
         current = info.context.tenant
-        session = info.context.session
-        # The hooks run savepoints and their own statements: hold the request's session for the whole batch.
-        lock, raw = getattr(session, "_lock", None), getattr(session, "_session", session)
         manager = info.context.request.app.state.plugins
-        if lock is None:
-            found = await sections_for(manager, current.plugins, current.tenant, raw, list(ids))
-        else:
-            async with lock:
-                found = await sections_for(manager, current.plugins, current.tenant, raw, list(ids))
+        # The hooks run savepoints and their own statements: hold the request's session for the whole batch.
+        async with info.context.session.exclusive() as session:
+            found = await sections_for(manager, current.plugins, current.tenant, session, list(ids))
         return [[_section(s) for s in found.get(i, [])] for i in ids]
 
     return info.context.loader("residents.sections", load)
@@ -338,12 +332,19 @@ async def compute_statistics(request: Any, current: Any, session: Any) -> dict[s
     return await statistics.compute(session, policy_families=policy_families)
 
 
-async def district_statistics(request: Any) -> dict[str, Any]:
-    """The request's unit and every unit below it that the caller reaches (a district's wards), summed."""
-    scope = await units_scope(request)
+async def district_statistics(request: Any, gateway_session: Any = None) -> dict[str, Any]:
+    """The request's unit and every unit below it that the caller reaches (a district's wards), summed.
+
+    From GraphQL pass the request's session (``info.context.session``): the figures are read in its
+    transaction, widened to the units below, instead of through a second connection."""
     current = await request_access(request)
-    async with request.app.state.db.session(scope) as session:
-        return await compute_statistics(request, current.tenant, session)
+    if gateway_session is None:
+        async with request.app.state.db.session(await units_scope(request)) as session:
+            return await compute_statistics(request, current.tenant, session)
+    async with gateway_session.exclusive() as session:
+        scope = await units_scope(request, session)
+        async with rescoped(session, scope):
+            return await compute_statistics(request, current.tenant, session)
 
 
 # -- query -------------------------------------------------------------------------------------------------
@@ -420,7 +421,7 @@ class ResidentsQuery:
     @strawberry.field(extensions=needs(STATISTICS_READ))
     async def district_statistics(self, info: strawberry.Info) -> Statistics:
         """The figures summed over this unit and the units below it (a district's wards), ``byUnit`` per ward."""
-        return statistics_node(await district_statistics(info.context.request))
+        return statistics_node(await district_statistics(info.context.request, info.context.session))
 
 
 # -- mutations -----------------------------------------------------------------------------------------------
@@ -605,9 +606,11 @@ async def residents_request_move(info: strawberry.Info, input: RequestMoveInput)
     from plugins.residents.routes import _receiving_ward
 
     request = info.context.request
-    source, target = _this_ward(info), await _receiving_ward(request, input.to)
+    async with info.context.session.exclusive() as session:
+        target = await _receiving_ward(request, input.to, session)
+    source = _this_ward(info)
     data = {k: v for k, v in vars(input).items() if k not in ("person_id", "to") and v is not None}
-    async with request.app.state.db.session(TenantScope.of(source.id, target.id)) as session:
+    async with info.context.session.exclusive(TenantScope.of(source.id, target.id)) as session:
         move = await services.request_move(session, input.person_id, source=source, target=target, data=data)
         return MovePayload(move=move_node(move))
 
@@ -635,10 +638,9 @@ async def residents_accept_move(info: strawberry.Info, input: AcceptMoveInput) -
     data: dict[str, Any] = {"household_id": input.household_id, "relation": input.relation}
     if input.household is not None:
         data = {"household": {k: v for k, v in vars(input.household).items() if v is not None}}
-    async with info.context.request.app.state.db.session(TenantScope.of(ward.id, move.other_tenant_id)) as session:
+    async with info.context.session.exclusive(TenantScope.of(ward.id, move.other_tenant_id)) as session:
         person = await services.accept_move(session, input.move_id, target=ward, data=data)
         household = await services.get_household(session, person.household_id)
-    # The new household is written through the two wards' session: hand it to this request's loader.
     _household_loader(info).prime(household.id, household_node(household))
     return PersonPayload(person=person_node(person))
 
