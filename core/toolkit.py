@@ -20,9 +20,13 @@ from core.db.ids import new_id
 from core.db.rls import enable_rls
 from core.db.scoping import TenantScope, rescoped
 from core.errors import UserError, bad_input, conflict, not_found
+from core.graphql.contribution import GraphQLContribution
+from core.graphql.relay import Connection, paginate
 from core.plugins.context import TenantRef
 from core.plugins.manifest import PluginManifest
+from core.web.contributions import Figure, NavEntry
 from core.web.tenancy import RequestTenant, units_scope
+from core.web.ui import render
 
 hookimpl = pluggy.HookimplMarker("wardhub")
 
@@ -77,7 +81,11 @@ __all__ = [
     "Access",
     "AccessGrant",
     "Base",
+    "Connection",
     "DbSession",
+    "Figure",
+    "GraphQLContribution",
+    "NavEntry",
     "Permission",
     "PluginManifest",
     "Principal",
@@ -97,7 +105,9 @@ __all__ = [
     "hookimpl",
     "new_id",
     "not_found",
+    "paginate",
     "plugin_enabled",
+    "render",
     "request_access",
     "requires",
     "rescoped",
