@@ -27,6 +27,7 @@ from core.plugins.manifest import PluginManifest
 from core.web.contributions import Figure, NavEntry
 from core.web.tenancy import RequestTenant, units_scope
 from core.web.ui import render
+from core.workflow.routes import propose_from_page as propose_change
 
 hookimpl = pluggy.HookimplMarker("wardhub")
 
@@ -107,6 +108,7 @@ __all__ = [
     "not_found",
     "paginate",
     "plugin_enabled",
+    "propose_change",
     "render",
     "request_access",
     "requires",

@@ -7,6 +7,10 @@
 * ``GET|PUT /t/{tenant}/workflow/settings`` — ``{"tiers": 2|3}``.
 * ``GET /t/{tenant}/inbox`` — the web page: pending requests with their buttons (HTML forms with the
   CSRF token, posting to ``/t/{tenant}/inbox/{id}/{action}``, which answers with a redirect back).
+* ``GET /t/{tenant}/requests`` — the web page where a proposer follows their requests (a decider sees the
+  unit's): state, when it was reviewed and decided, the reason of a rejection, a button to withdraw.
+
+Plugins' own proposal forms call :func:`propose_from_page` (``core.toolkit.propose_change``).
 
 Thin over :mod:`core.workflow.services`; errors are the usual ``UserError`` answers (vi/en).
 """
@@ -14,6 +18,7 @@ Thin over :mod:`core.workflow.services`; errors are the usual ``UserError`` answ
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from litestar import MediaType, Request, Response, get, post, put
@@ -41,6 +46,7 @@ AccessDep = NamedDependency[RequestAccess]
 Current = NamedDependency[RequestTenant | None]
 BASE = "/t/{tenant:str}/workflow"
 ACTIONS = ("review", "approve", "reject", "withdraw")
+VIETNAM = timezone(timedelta(hours=7))
 
 
 def caller_of(access: RequestAccess, current: RequestTenant | None) -> Caller:
@@ -216,8 +222,45 @@ async def inbox_action(request: Request, db_session: Session, access: AccessDep,
     form = await request.form()
     await act(request, db_session, caller, request_id, action, form.get("reason"))
     key = current_tenant.tenant.key if current_tenant else ""
-    return Redirect(path=f"{tenant_path(key)}/inbox?done={action}", status_code=303)
+    page = "requests" if form.get("back") == "requests" else "inbox"  # the page the button was on
+    return Redirect(path=f"{tenant_path(key)}/{page}?done={action}", status_code=303)
+
+
+@get("/t/{tenant:str}/requests", guards=[in_tenant], media_type=MediaType.HTML)
+async def requests_page(request: Request, db_session: Session, access: AccessDep, current_tenant: Current) -> Response:
+    """The caller's requests (a decider: the unit's), newest first, with their state and decisions."""
+    caller = caller_of(access, current_tenant)
+    _any_change_permission(caller)
+    lang = request_language(request)
+    types = change_types(request)
+    rows = [request_json(r, types, caller, lang) for r in await services.list_requests(db_session, caller, limit=100)]
+    token = ScopeState.from_scope(request.scope).csrf_token
+    done = request.query_params.get("done")
+    return await render(request, "workflow/requests.html", {
+        "requests": rows, "when": _local_time, "csrf": token if isinstance(token, str) else "",
+        "base": tenant_path(current_tenant.tenant.key) if current_tenant else "",
+        "done": done if done in (*ACTIONS, "proposed") else None,
+    })
+
+
+def _local_time(value: str | None) -> str:
+    """An ISO timestamp as Vietnam's wall-clock time (UTC+7, no daylight saving): ``dd/mm/yyyy hh:mm``."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+async def propose_from_page(request: Request, session: AsyncSession, access: RequestAccess,
+                            data: dict[str, Any]) -> ChangeRequest:
+    """Propose a change as the signed-in caller of ``request``, for a plugin's own web form: ``data`` as for
+    ``POST …/workflow/changes``. Raises :class:`~core.errors.UserError` (``BAD_USER_INPUT`` with ``fields``
+    named ``values.<field>``, ``FORBIDDEN``, ``NOT_FOUND``) for the form to show."""
+    caller = caller_of(access, access.tenant)
+    return await services.propose(session, change_types(request), caller, data)
 
 
 ROUTES = [propose_change, list_changes, show_change, change_action, list_notifications, read_notification,
-          show_settings, change_settings, inbox_page, inbox_action]
+          show_settings, change_settings, inbox_page, inbox_action, requests_page]
