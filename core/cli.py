@@ -313,6 +313,7 @@ def serve(host: str, port: int, workers: int) -> None:
 def _register_platform_commands() -> None:
     import core.auth.cli  # noqa: F401  (users, roles, tokens)
     import tenants.cli  # noqa: F401  (tenants export, plugins purge)
+    from core.plugins import scaffold_cli  # noqa: F401  (plugin new, plugin migration; `plugin` = `plugins`)
 
 
 _register_platform_commands()
