@@ -1,0 +1,1 @@
+"""Citizen feedback (Phản ánh, kiến nghị): a WardHub plugin."""
