@@ -8,7 +8,7 @@ plugin does not hide the others). Both are read-only: they must not write.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import pluggy
 
@@ -27,12 +27,21 @@ class SectionItem(TypedDict):
 
 
 class PersonSection(TypedDict):
-    """A block on a person's page: ``key`` is unique within the plugin (``"service_record"``)."""
+    """A block on a person's (or a household's) page: ``key`` is unique within the plugin (``"service_record"``).
+
+    ``permission`` (optional) names the permission a reader needs to see the block (sensitive data, e.g.
+    ``social_welfare.poverty:read``): residents leaves the block out for anyone who does not hold it.
+    """
 
     key: str
     title_vi: str
     title_en: str
     items: list[SectionItem]
+    permission: NotRequired[str]
+
+
+HouseholdSection = PersonSection
+"""A block on a household's page: the same shape as :class:`PersonSection`."""
 
 
 class PolicyFamilyCount(TypedDict):
@@ -68,6 +77,21 @@ def wardhub_residents_persons_sections(
     …]}`` (persons the plugin knows nothing of may be left out; None for nothing at all). A plugin that
     implements this hook is not asked the one-person hook; one that implements only the one-person hook
     is asked it once per person, so implement this one.
+    """
+
+
+@hookspec
+def wardhub_residents_households_sections(
+    tenant: TenantRef, session: AsyncSession, household_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[HouseholdSection]] | None:
+    """Sections the plugin adds to each household of ``household_ids`` (policy family, poverty standing…),
+    answered with one query (or a few) whatever the number of households.
+
+    Called when households are shown (a household's page, a GraphQL page of households), with a session
+    scoped to ``tenant``, only for plugins the tenant has enabled; a plugin raising loses its sections only.
+    Return ``{household id: [section, …]}`` (households the plugin knows nothing of may be left out; None
+    for nothing at all). The page shows them after the household's own fields, in dependency order; a
+    section naming a ``permission`` is shown only to readers holding it.
     """
 
 

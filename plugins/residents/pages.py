@@ -26,7 +26,7 @@ from plugins.residents.models import Household, Neighbourhood, Person
 from plugins.residents.normalize import normalize
 from plugins.residents.plugin import IDENTITY
 from plugins.residents.search import _prefix
-from plugins.residents.sections import sections_for
+from plugins.residents.sections import household_sections_for, sections_for
 from plugins.residents.validation import BirthDate
 
 PAGE_SIZE = 25
@@ -127,13 +127,16 @@ async def _household_page(request: Request, session: AsyncSession, access: Any, 
                                           "ids": [str(p.id) for p in members]})
     current = access.tenant
     sections = await sections_for(request.app.state.plugins, current.plugins, current.tenant, session,
-                                  [p.id for p in members])
+                                  [p.id for p in members], access.allows)
+    household_sections = await household_sections_for(request.app.state.plugins, current.plugins, current.tenant,
+                                                      session, [found.id], access.allows)
     area = await session.get(Neighbourhood, (found.tenant_id, found.neighbourhood_id)) \
         if found.neighbourhood_id else None
     return await render(request, "residents/household.html", {
         "base": _base(request), "own": own, "identity": identity,
         "household": {"id": found.id, "code": found.code, "address": found.address,
-                      "neighbourhood": area.name if area else None},
+                      "neighbourhood": area.name if area else None,
+                      "sections": household_sections.get(found.id, [])},
         "members": [{**_person_row(p, identity), "sections": sections.get(p.id, [])} for p in members],
     })
 

@@ -31,7 +31,7 @@ from plugins.residents.models import Household, Move, Neighbourhood, Person
 from plugins.residents.normalize import normalize
 from plugins.residents.plugin import IDENTITY
 from plugins.residents.search import _prefix, _within, person_query
-from plugins.residents.sections import sections_for
+from plugins.residents.sections import household_sections_for, sections_for
 from plugins.residents.services import Ward
 
 HOUSEHOLD_READ, HOUSEHOLD_WRITE = "residents.household:read", "residents.household:write"
@@ -184,6 +184,11 @@ class HouseholdNode:
         people = await _members_loader(info).load(self.id)
         return next((p for p in people if p.relation == ref.HEAD), None)
 
+    @strawberry.field
+    async def sections(self, info: strawberry.Info) -> list[PersonSection]:
+        """What other plugins show about this household (policy family, poverty standing…), batched per page."""
+        return await _household_sections_loader(info).load(self.id)
+
 
 def household_node(h: Household) -> HouseholdNode:
     return HouseholdNode(id=h.id, code=h.code, address=h.address, neighbourhood_id=h.neighbourhood_id,
@@ -220,11 +225,25 @@ def _sections_loader(info: strawberry.Info):
         current = info.context.tenant
         manager = info.context.request.app.state.plugins
         # The hooks run savepoints and their own statements: hold the request's session for the whole batch.
+        access = await request_access(info.context.request)
         async with info.context.session.exclusive() as session:
-            found = await sections_for(manager, current.plugins, current.tenant, session, list(ids))
+            found = await sections_for(manager, current.plugins, current.tenant, session, list(ids), access.allows)
         return [[_section(s) for s in found.get(i, [])] for i in ids]
 
     return info.context.loader("residents.sections", load)
+
+
+def _household_sections_loader(info: strawberry.Info):
+    async def load(ids):
+        current = info.context.tenant
+        manager = info.context.request.app.state.plugins
+        access = await request_access(info.context.request)
+        async with info.context.session.exclusive() as session:
+            found = await household_sections_for(manager, current.plugins, current.tenant, session, list(ids),
+                                                 access.allows)
+        return [[_section(s) for s in found.get(i, [])] for i in ids]
+
+    return info.context.loader("residents.household_sections", load)
 
 
 @strawberry.type(name="ResidentsMoveNode")

@@ -4,20 +4,64 @@ Plugins answer :func:`~plugins.residents.hookspecs.wardhub_residents_persons_sec
 of a whole page of persons at once. A plugin that only implements the one-person hook
 (:func:`~plugins.residents.hookspecs.wardhub_residents_person_sections`) is still shown: it is called once
 per person, which costs it a query or more per row; the batched hook is the one to implement.
+
+Households have their own batched hook (:func:`~plugins.residents.hookspecs.wardhub_residents_households_sections`),
+gathered by :func:`household_sections_for`. A section naming a ``permission`` is kept only when ``allows``
+(the caller's ``access.allows``) says the reader holds it; without ``allows`` such sections are left out.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 SINGLE_HOOK = "wardhub_residents_person_sections"
 BATCH_HOOK = "wardhub_residents_persons_sections"
+HOUSEHOLDS_HOOK = "wardhub_residents_households_sections"
+
+
+def _visible(section: dict[str, Any], allows: Callable[[str], bool] | None) -> bool:
+    permission = section.get("permission")
+    return not permission or (allows is not None and allows(permission))
+
+
+def _ordered(manager: Any, found: dict[uuid.UUID, dict[str, list[dict[str, Any]]]],
+             allows: Callable[[str], bool] | None) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    order = {name: i for i, name in enumerate(manager.ordered())}
+    return {
+        key: [s for plugin in sorted(by_plugin, key=lambda n: order.get(n, len(order))) for s in by_plugin[plugin]
+              if _visible(s, allows)]
+        for key, by_plugin in found.items()
+    }
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def household_sections_for(manager: Any, enabled: Iterable[str], tenant: Any, session: Any,
+                                 household_ids: Sequence[uuid.UUID], allows: Callable[[str], bool] | None = None
+                                 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """``{household id: [{"plugin": name, **section}, …]}``: one hook call per enabled plugin for the whole
+    batch, plugins in dependency order; a failing plugin is left out (the others still show)."""
+    if not household_ids:
+        return {}
+    found: dict[uuid.UUID, dict[str, list[dict[str, Any]]]] = {hid: {} for hid in household_ids}
+    for result in await manager.call_each(HOUSEHOLDS_HOOK, set(enabled), tenant=tenant, session=session,
+                                          household_ids=list(household_ids)):
+        if result.error is not None or not result.value:
+            continue
+        for hid, sections in result.value.items():
+            key = _uuid(hid)
+            if key in found and sections:
+                found[key][result.plugin] = [{"plugin": result.plugin, **s} for s in sections]
+    return _ordered(manager, found, allows)
 
 
 async def sections_for(manager: Any, enabled: Iterable[str], tenant: Any, session: Any,
-                       person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+                       person_ids: Sequence[uuid.UUID], allows: Callable[[str], bool] | None = None
+                       ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """``{person id: [{"plugin": name, **section}, …]}`` for ``person_ids``, plugins in dependency order.
 
     A failing plugin is left out (the others still show), as for every per-plugin hook."""
@@ -32,7 +76,7 @@ async def sections_for(manager: Any, enabled: Iterable[str], tenant: Any, sessio
         if result.error is not None or not result.value:
             continue
         for pid, sections in result.value.items():
-            key = pid if isinstance(pid, uuid.UUID) else uuid.UUID(str(pid))
+            key = _uuid(pid)
             if key in found and sections:
                 found[key][result.plugin] = [{"plugin": result.plugin, **s} for s in sections]
     rest = enabled - answered
@@ -41,8 +85,4 @@ async def sections_for(manager: Any, enabled: Iterable[str], tenant: Any, sessio
             for result in await manager.call_each(SINGLE_HOOK, rest, tenant=tenant, session=session, person_id=pid):
                 if result.error is None and result.value:
                     found[pid][result.plugin] = [{"plugin": result.plugin, **s} for s in result.value]
-    order = {name: i for i, name in enumerate(manager.ordered())}
-    return {
-        pid: [s for plugin in sorted(by_plugin, key=lambda n: order.get(n, len(order))) for s in by_plugin[plugin]]
-        for pid, by_plugin in found.items()
-    }
+    return _ordered(manager, found, allows)

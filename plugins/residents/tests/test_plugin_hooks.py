@@ -64,6 +64,7 @@ async def test_demo_data_is_plausible_and_idempotent(db, ward):
 def test_the_hooks_residents_offers_are_documented():
     specs = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("wardhub_")]
     assert {f.__name__ for f in specs} == {"wardhub_residents_person_sections", "wardhub_residents_persons_sections",
+                                           "wardhub_residents_households_sections",
                                            "wardhub_residents_policy_family_counts"}
     for spec in specs:
         assert len(inspect.getdoc(spec) or "") > 200, spec.__name__
@@ -93,6 +94,69 @@ async def test_other_plugins_add_sections_to_a_person_page(client, plugin_manage
     created = await client.post(f"/t/{other.key}/residents/households", json=people.family("HK-1", 1))
     page = (await client.get(f"/t/{other.key}/residents/persons/{created.json()['members'][0]['id']}")).json()
     assert page["sections"] == []
+
+
+async def test_other_plugins_add_sections_to_a_household_page(client, client_as, plugin_manager, make_tenant, people):
+    """One hook call per plugin for a batch of households; a failing plugin loses its sections only; a section
+    naming a permission shows only to holders; a ward without the plugin sees none."""
+    calls = []
+
+    class Welfare:
+        manifest = PluginManifest(name="welfare_test", version="0.1", title_vi="Chính sách", title_en="Policy",
+                                  depends={"residents": ">=0.1"})
+
+        @staticmethod
+        @hookimpl
+        def wardhub_residents_households_sections(tenant, session, household_ids):
+            calls.append(list(household_ids))
+            return {hid: [{"key": "standing", "title_vi": "Diện chính sách", "title_en": "Policy standing",
+                           "items": [{"label_vi": "Loại", "label_en": "Kind", "value": "Gia đình liệt sĩ"}]},
+                          {"key": "secret", "title_vi": "Mật", "title_en": "Secret",
+                           "permission": "residents.import:write",
+                           "items": [{"label_vi": "Mức", "label_en": "Level", "value": "Hộ nghèo"}]}]
+                    for hid in household_ids}
+
+    class Broken:
+        manifest = PluginManifest(name="broken_test", version="0.1", title_vi="Hỏng", title_en="Broken",
+                                  depends={"residents": ">=0.1"})
+
+        @staticmethod
+        @hookimpl
+        def wardhub_residents_households_sections(tenant, session, household_ids):
+            raise RuntimeError("boom")
+
+    plugin_manager.add([LoadedPlugin(Welfare.manifest, Welfare, None), LoadedPlugin(Broken.manifest, Broken, None)])
+    ward = await make_tenant(plugins=("residents", "welfare_test", "broken_test"))
+    one = (await client.post(f"/t/{ward.key}/residents/households", json=people.family("HK-1", 1))).json()["id"]
+    two = (await client.post(f"/t/{ward.key}/residents/households", json=people.family("HK-2", 2))).json()["id"]
+    page = await client.get(f"/t/{ward.key}/residents/web/households/{one}")
+    assert page.status_code == 200
+    assert 'data-plugin="welfare_test" data-key="standing"' in page.text and "Gia đình liệt sĩ" in page.text
+    assert 'data-key="secret"' in page.text  # a platform admin holds the permission
+    assert "broken_test" not in page.text
+    officer = await client_as("ward_officer", ward)
+    shown = await officer.get(f"/t/{ward.key}/residents/web/households/{one}?lang=en")
+    assert "Policy standing" in shown.text and 'data-key="secret"' in shown.text
+    query = """query($a: UUID!, $b: UUID!) { residents {
+               a: household(id: $a) { sections { plugin key items { value } } }
+               b: household(id: $b) { sections { plugin key } } } }"""
+    calls.clear()
+    answer = (await officer.post("/graphql", json={"query": query, "variables": {"a": one, "b": two}},
+                                 headers={"X-Tenant": ward.key})).json()
+    assert "errors" not in answer, answer
+    assert answer["data"]["residents"]["a"]["sections"] == [
+        {"plugin": "welfare_test", "key": "standing", "items": [{"value": "Gia đình liệt sĩ"}]},
+        {"plugin": "welfare_test", "key": "secret", "items": [{"value": "Hộ nghèo"}]}]
+    assert [s["key"] for s in answer["data"]["residents"]["b"]["sections"]] == ["standing", "secret"]
+    assert len(calls) == 1 and len(calls[0]) == 2  # one call for both households
+    reader = await client_as("integrator", ward)  # reads households, holds no import permission
+    answer = (await reader.post("/graphql", json={"query": query, "variables": {"a": one, "b": two}},
+                                headers={"X-Tenant": ward.key})).json()
+    assert [s["key"] for s in answer["data"]["residents"]["a"]["sections"]] == ["standing"], answer
+    other = await make_tenant(plugins=("residents",))  # a ward without those plugins sees no section
+    created = (await client.post(f"/t/{other.key}/residents/households", json=people.family("HK-1", 1))).json()
+    page = await client.get(f"/t/{other.key}/residents/web/households/{created['id']}")
+    assert page.status_code == 200 and "household-section" not in page.text
 
 
 async def test_the_migration_matches_the_models(db):
