@@ -89,9 +89,10 @@ def wardhub_row_filters() -> list[RowFilter]:
 @hookimpl
 def wardhub_routes() -> list:
     from plugins.residents.pages import PAGES
+    from plugins.residents.portal import PORTAL
     from plugins.residents.routes import ROUTES
 
-    return ROUTES + PAGES
+    return ROUTES + PAGES + PORTAL
 
 
 # -- web console -------------------------------------------------------------------------------------------
@@ -104,8 +105,9 @@ def wardhub_templates():
 @hookimpl
 def wardhub_messages():
     from plugins.residents.messages import MESSAGES
+    from plugins.residents.portal import MESSAGES as PORTAL_MESSAGES
 
-    return MESSAGES
+    return {**MESSAGES, **PORTAL_MESSAGES}
 
 
 @hookimpl
