@@ -37,6 +37,9 @@ from core.db.scoping import SYSTEM, TenantScope
 from core.plugins.manager import PluginManager
 from core.settings import Settings
 
+# The browser fixtures (``live_server``, ``browser``): the app served by uvicorn, driven in headless Chromium.
+pytest_plugins = ["core.testing_browser"]
+
 PG_ENV = "WARDHUB_TEST_POSTGRES"
 APP_ROLE, APP_PASSWORD = "wardhub_app_test", "wardhub-app-test"
 
