@@ -23,6 +23,7 @@ run: venv
 	$(VENV)/bin/wardhub serve --host 127.0.0.1 --port 8000
 
 test: venv
+	scripts/ensure-chromium  # Debian's Chromium for the browser tests (apt-get, as root); they fail without it
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: venv
