@@ -60,9 +60,10 @@ def wardhub_permissions() -> list[Permission]:
 
 @hookimpl
 def wardhub_routes() -> list:
+    from plugins.military_service.pages import PAGES
     from plugins.military_service.routes import ROUTES
 
-    return ROUTES
+    return ROUTES + PAGES
 
 
 @hookimpl
@@ -119,7 +120,8 @@ async def wardhub_demo_data(tenant: TenantRef, session: AsyncSession) -> str | N
 
 async def sections(session: AsyncSession, person_ids: list) -> dict:
     """``{person id: [section]}`` in two queries: status, dates and the call-up years of each person; never
-    the health class nor the grounds (the person page is read by roles that may not see them)."""
+    the health class nor the grounds (the person page is read by roles that may not see them). The block
+    names ``military_service.record:read``: residents shows it only to readers of the register."""
     records = (await session.execute(select(ServiceRecord).where(ServiceRecord.person_id.in_(person_ids)))).scalars()
     callups: dict = {}
     for entry in (await session.execute(select(CallUp).where(CallUp.person_id.in_(person_ids))
@@ -144,7 +146,7 @@ async def sections(session: AsyncSession, person_ids: list) -> dict:
             items.append({"label_vi": f"Gọi nhập ngũ năm {entry.year}", "label_en": f"Call-up {entry.year}",
                           "value": ref.ROSTER_STATUSES[entry.status][0]})
         found[record.person_id] = [{"key": "service_record", "title_vi": "Nghĩa vụ quân sự",
-                                    "title_en": "Military service", "items": items}]
+                                    "title_en": "Military service", "items": items, "permission": RECORD_READ}]
     return found
 
 

@@ -15,7 +15,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.toolkit import Access, DbSession, UserError, audit, bad_input, requires
-from core.web.ui import render
 from plugins.military_service import imports, services
 from plugins.military_service import reference as ref
 from plugins.military_service.models import CallUp, ServiceRecord
@@ -194,29 +193,5 @@ async def import_upload(request: Request, db_session: DbSession) -> dict[str, An
     return {"imported": await imports.import_xlsx(db_session, content)}
 
 
-# -- pages -----------------------------------------------------------------------------------------------
-
-@get("/", guards=[READ])
-async def register_page(request: Request, db_session: DbSession, access: Access,
-                        status: FromQuery[str | None] = None, year: FromQuery[str | None] = None) -> Response:
-    year_ = _year(year)
-    services.check_status(status)
-    rows = await services.list_register(db_session, status)
-    return await render(request, "military_service/register.html", {
-        "year": year_, "records": await _shown(db_session, access, rows), "health": access.allows(HEALTH),
-        "counts": await services.counts(db_session, year_), "due": await services.must_register(db_session, year_),
-        "statuses": ref.STATUSES, "roster_statuses": ref.ROSTER_STATUSES, "grounds": ref.BY_CODE,
-    })
-
-
-@get("/roster", guards=[R_READ])
-async def roster_page(request: Request, db_session: DbSession, year: FromQuery[str | None] = None) -> Response:
-    year_ = _year(year)
-    rows = await services.roster(db_session, year_)
-    return await render(request, "military_service/roster.html", {
-        "year": year_, "entries": [callup_json(c, p) for c, p in rows], "roster_statuses": ref.ROSTER_STATUSES,
-    })
-
-
 ROUTES = [list_records, register, show_record, act, grounds, due, list_callups, draw_up, set_status, counts,
-          import_template, import_upload, register_page, roster_page]
+          import_template, import_upload]
