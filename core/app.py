@@ -92,7 +92,9 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
     prefix = shared_redis.namespace(settings)
     access = AccessControl(db, catalog, redis=redis, prefix=prefix)
     secure = settings.environment == "production"
-    session_store = RedisSessionStore(redis, prefix) if redis is not None else DatabaseSessionStore(db)
+    session_store = DatabaseSessionStore(db)  # with Redis: where sessions go while Redis is away
+    if redis is not None:
+        session_store = RedisSessionStore(redis, prefix, fallback=session_store)
     auth = Auth(settings, db, Sessions(session_store, secure=secure), Throttle(db, redis, prefix))
 
     async def start_access() -> None:

@@ -17,13 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import structlog
 from litestar.datastructures import Cookie
+from redis.exceptions import RedisError
 from sqlalchemy import delete, update
 
 from core.auth.models import WebSession, aware
 from core.db.base import utcnow
 from core.db.engine import Database
 from core.db.scoping import SYSTEM
+
+log = structlog.get_logger("wardhub.auth")
 
 COOKIE = "wardhub_session"
 SECURE_COOKIE = "__Host-wardhub_session"  # production: Secure, Path=/, no Domain
@@ -124,25 +128,55 @@ class DatabaseSessionStore:
 
 
 class RedisSessionStore:
-    def __init__(self, redis, prefix: str) -> None:
-        self.redis, self.prefix = redis, f"{prefix}session:"
+    """Sessions in Redis; with a ``fallback`` store (the database), Redis being away is no outage: records are
+    written to and read from the fallback meanwhile, and a record Redis does not know is looked for there
+    (one saved during an outage stays valid when Redis is back)."""
+
+    def __init__(self, redis, prefix: str, fallback: SessionStore | None = None) -> None:
+        self.redis, self.prefix, self.fallback = redis, f"{prefix}session:", fallback
 
     def _ttl(self, record: SessionRecord) -> int:
         end = min(record.expires_at, record.absolute_expires_at)
         return max(1, int((end - utcnow()).total_seconds()))
 
+    def _unavailable(self, exc: Exception) -> None:
+        if self.fallback is None:
+            raise exc
+        log.warning("session_redis_unavailable", error=f"{type(exc).__name__}: {exc}")
+
     async def save(self, record: SessionRecord) -> None:
-        await self.redis.set(self.prefix + record.key, record.to_json(), ex=self._ttl(record))
+        try:
+            await self.redis.set(self.prefix + record.key, record.to_json(), ex=self._ttl(record))
+        except (RedisError, OSError) as exc:
+            self._unavailable(exc)
+            await self.fallback.save(record)
 
     async def load(self, key: str) -> SessionRecord | None:
-        raw = await self.redis.get(self.prefix + key)
-        return SessionRecord.from_json(key, raw) if raw else None
+        try:
+            raw = await self.redis.get(self.prefix + key)
+        except (RedisError, OSError) as exc:
+            self._unavailable(exc)
+            raw = None
+        if raw:
+            return SessionRecord.from_json(key, raw)
+        return await self.fallback.load(key) if self.fallback is not None else None
 
     async def touch(self, record: SessionRecord) -> None:
-        await self.redis.set(self.prefix + record.key, record.to_json(), ex=self._ttl(record), xx=True)
+        try:
+            stored = await self.redis.set(self.prefix + record.key, record.to_json(), ex=self._ttl(record), xx=True)
+        except (RedisError, OSError) as exc:
+            self._unavailable(exc)
+            stored = None
+        if not stored and self.fallback is not None:  # a record of the fallback's (or Redis away)
+            await self.fallback.touch(record)
 
     async def delete(self, key: str) -> None:
-        await self.redis.delete(self.prefix + key)
+        try:
+            await self.redis.delete(self.prefix + key)
+        except (RedisError, OSError) as exc:
+            self._unavailable(exc)
+        if self.fallback is not None:
+            await self.fallback.delete(key)
 
 
 class Sessions:

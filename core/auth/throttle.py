@@ -3,7 +3,8 @@
 After ``limit`` failures within ``window`` seconds a key is locked for ``lockout`` seconds; while locked
 every sign-in for it answers ``RATE_LIMITED`` with the time the lock ends, even with the right password.
 A success clears the account's failures (not the address's). Counters live in Redis when configured
-(shared by every process), otherwise in the ``login_throttle`` table.
+(shared by every process), otherwise in the ``login_throttle`` table, which also stands in while a
+configured Redis cannot be reached.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
+from redis.exceptions import RedisError
 from sqlalchemy import delete
 
 from core.auth.models import LoginThrottle, aware
@@ -19,6 +22,12 @@ from core.db.base import utcnow
 from core.db.engine import Database
 from core.db.scoping import SYSTEM
 from core.errors import UserError
+
+log = structlog.get_logger("wardhub.auth")
+
+
+def _redis_unavailable(exc: Exception) -> None:
+    log.warning("throttle_redis_unavailable", error=f"{type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +107,7 @@ class Throttle:
 
     async def forget_stale(self) -> int:
         """Drop database rows whose window and lock are both over (Redis keys expire by themselves)."""
-        if self.redis is not None:
-            return 0
-        now = utcnow()
+        now = utcnow()  # with Redis too: rows counted while it was away
         oldest_window = now - timedelta(seconds=max(r.window for r in self.rules.values()))
         async with self.db.session(SYSTEM) as session:
             result = await session.execute(
@@ -114,8 +121,12 @@ class Throttle:
     # -- Redis -------------------------------------------------------------------------------------
     async def _locked_until(self, key: str) -> datetime | None:
         if self.redis is not None:
-            ttl = await self.redis.pttl(f"{self.prefix}throttle:lock:{key}")
-            return utcnow() + timedelta(milliseconds=ttl) if ttl and ttl > 0 else None
+            try:
+                ttl = await self.redis.pttl(f"{self.prefix}throttle:lock:{key}")
+            except (RedisError, OSError) as exc:  # Redis away: the database's counters stand in
+                _redis_unavailable(exc)
+            else:
+                return utcnow() + timedelta(milliseconds=ttl) if ttl and ttl > 0 else None
         async with self.db.session(SYSTEM) as session:
             row = await session.get(LoginThrottle, key)
             until = aware(row.locked_until) if row else None
@@ -123,16 +134,10 @@ class Throttle:
 
     async def _fail(self, key: str, rule: Rule) -> datetime | None:
         if self.redis is not None:
-            counter = f"{self.prefix}throttle:count:{key}"
-            pipe = self.redis.pipeline()
-            pipe.incr(counter)
-            pipe.expire(counter, rule.window, nx=True)
-            count, _ = await pipe.execute()
-            if count >= rule.limit:
-                await self.redis.set(f"{self.prefix}throttle:lock:{key}", b"1", ex=rule.lockout)
-                await self.redis.delete(counter)
-                return utcnow() + timedelta(seconds=rule.lockout)
-            return None
+            try:
+                return await self._fail_in_redis(key, rule)
+            except (RedisError, OSError) as exc:  # Redis away: count in the database meanwhile
+                _redis_unavailable(exc)
         now = utcnow()
         async with self.db.session(SYSTEM) as session:
             row = await session.get(LoginThrottle, key, with_for_update=True)
@@ -148,9 +153,24 @@ class Throttle:
                 return row.locked_until
         return None
 
+    async def _fail_in_redis(self, key: str, rule: Rule) -> datetime | None:
+        counter = f"{self.prefix}throttle:count:{key}"
+        pipe = self.redis.pipeline()
+        pipe.incr(counter)
+        pipe.expire(counter, rule.window, nx=True)
+        count, _ = await pipe.execute()
+        if count >= rule.limit:
+            await self.redis.set(f"{self.prefix}throttle:lock:{key}", b"1", ex=rule.lockout)
+            await self.redis.delete(counter)
+            return utcnow() + timedelta(seconds=rule.lockout)
+        return None
+
     async def _clear(self, key: str) -> None:
         if self.redis is not None:
-            await self.redis.delete(f"{self.prefix}throttle:count:{key}")
-            return
+            try:
+                await self.redis.delete(f"{self.prefix}throttle:count:{key}")
+                return
+            except (RedisError, OSError) as exc:
+                _redis_unavailable(exc)
         async with self.db.session(SYSTEM) as session:
             await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
