@@ -77,6 +77,30 @@ async def plugin_enabled(session: AsyncSession, tenant: TenantRef, plugin: str, 
     return row is not None and plugin in await subscriptions.effective_plugins(session, row, manager)
 
 
+async def staff_member(connection: Any, session: AsyncSession, username: str,
+                       permission: str) -> tuple[Any, str] | None:
+    """``(user id, display name)`` of the active account ``username`` when it holds ``permission`` in the
+    request's tenant through a role reaching it (e.g. an officer to assign work to); None otherwise. Pass the
+    request's own session (in GraphQL ``info.context.session``): no second connection is opened."""
+    from sqlalchemy import select
+
+    from core.access.store import user_subject
+    from core.auth.models import User
+    from core.web.tenancy import resolve_tenant
+
+    current = await resolve_tenant(connection)
+    name = (username or "").strip().lower()
+    if current is None or not name:
+        return None
+    user = (await session.execute(select(User).where(User.username == name))).scalar_one_or_none()
+    if user is None or not user.is_active:
+        return None
+    grant = connection.app.state.access.grant(user_subject(user.id), current.chain, current.plugins)
+    if not grant.reaches or permission not in grant.permissions:
+        return None
+    return user.id, user.display_name or user.username
+
+
 __all__ = [
     "BUILT_IN_ROLES",
     "Access",
@@ -113,6 +137,7 @@ __all__ = [
     "request_access",
     "requires",
     "rescoped",
+    "staff_member",
     "tenant_by_id",
     "tenant_by_key",
     "tenant_fk",
