@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BENCHMARKS: dict[str, Benchmark] = {}
+# Facts a benchmark learns about the run (e.g. the PostgreSQL version): written into the JSON beside the rows.
+RUN_INFO: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)

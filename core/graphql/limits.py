@@ -6,19 +6,19 @@ from functools import partial
 
 from graphql import FieldNode, GraphQLError, IntValueNode, ValidationRule
 from graphql.language import FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 MAX_COST = 50_000
+# The rules of strawberry's QueryDepthLimiter and MaxAliasesLimiter, made once: those extensions make a new
+# rule class per instance, that is per request, and ValidationCache keys on the rule classes, so with them
+# no validation was ever reused (every request re-validated its document).
+DEPTH_RULE = depth_rule(MAX_DEPTH, None, None)
+ALIASES_RULE = aliases_rule(MAX_ALIASES)
 
 
 class CostRule(ValidationRule):
@@ -60,12 +60,12 @@ def limit_extensions(*, introspection: bool) -> list:
     """Schema extensions as factories (never shared instances: they hold per-request state)."""
     from graphql.validation import NoSchemaIntrospectionCustomRule
 
-    rules = [CostRule] if introspection else [CostRule, NoSchemaIntrospectionCustomRule]
+    rules = [DEPTH_RULE, ALIASES_RULE, CostRule]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     return [
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(AddValidationRules, rules),
     ]
