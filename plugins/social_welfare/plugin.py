@@ -52,13 +52,18 @@ PERMISSIONS = [
     Permission(BENEFICIARY_WRITE, "Thêm, dừng trợ cấp", "Grant and stop allowances", grants=EDITORS),
     Permission(PAYMENT_WRITE, "Lập danh sách chi trả, ghi nhận chi trả", "Draw up payment lists, record payments",
                grants=EDITORS),
-    Permission(POLICY_READ, "Xem gia đình chính sách", "Read policy families", grants=STAFF),
+    # Who is of merit, and which households are poor: personal data, reads audited; the person and household
+    # pages of residents show these blocks only to holders.
+    Permission(POLICY_READ, "Xem người có công, gia đình chính sách", "Read people of merit and policy families",
+               grants=STAFF, sensitive=True),
     Permission(POLICY_WRITE, "Ghi nhận gia đình chính sách", "Record policy families", grants=EDITORS),
-    Permission(POVERTY_READ, "Xem hộ nghèo, cận nghèo", "Read poor and near-poor households", grants=STAFF),
+    Permission(POVERTY_READ, "Xem hộ nghèo, cận nghèo", "Read poor and near-poor households", grants=STAFF,
+               sensitive=True),
     Permission(POVERTY_WRITE, "Ghi kết quả rà soát hộ nghèo", "Record poverty assessments", grants=EDITORS),
     Permission(BASE_LEVEL_WRITE, "Thay đổi mức chuẩn trợ giúp xã hội", "Change the base level",
                grants={"platform_admin", "ward_chair"}),
-    Permission(IMPORT, "Nhập tệp đối tượng trợ cấp", "Import beneficiary files", grants=EDITORS),
+    Permission(IMPORT, "Nhập tệp đối tượng trợ cấp, gia đình chính sách, hộ nghèo",
+               "Import files of beneficiaries, policy families and poor households", grants=EDITORS),
 ]
 
 
@@ -69,9 +74,10 @@ def wardhub_permissions() -> list[Permission]:
 
 @hookimpl
 def wardhub_routes() -> list:
+    from plugins.social_welfare.pages import PAGES
     from plugins.social_welfare.routes import ROUTES
 
-    return ROUTES
+    return ROUTES + PAGES
 
 
 @hookimpl
@@ -145,14 +151,29 @@ async def wardhub_residents_policy_family_counts(tenant: TenantRef, session: Asy
 
 @hookimpl
 async def wardhub_residents_person_sections(tenant: TenantRef, session: AsyncSession, person_id) -> list | None:
-    return (await services.sections(session, [person_id])).get(person_id)
+    from plugins.social_welfare.sections import person_sections
+
+    return (await person_sections(session, [person_id])).get(person_id)
 
 
 if hasattr(residents_hookspecs, "wardhub_residents_persons_sections"):  # the batched form, where residents has it
 
     @hookimpl
     async def wardhub_residents_persons_sections(tenant: TenantRef, session: AsyncSession, person_ids) -> dict:
-        return await services.sections(session, list(person_ids))
+        from plugins.social_welfare.sections import person_sections
+
+        return await person_sections(session, list(person_ids))
+
+
+if hasattr(residents_hookspecs, "wardhub_residents_households_sections"):
+
+    @hookimpl
+    async def wardhub_residents_households_sections(tenant: TenantRef, session: AsyncSession,
+                                                    household_ids) -> dict:
+        """A household's policy family categories and poverty assessments, each block for its readers only."""
+        from plugins.social_welfare.sections import household_sections
+
+        return await household_sections(session, list(household_ids))
 
 
 # -- web console -----------------------------------------------------------------------------------------
@@ -174,7 +195,13 @@ def wardhub_messages():
 def wardhub_navigation(tenant: TenantRef, lang: str):
     from core.web.contributions import NavEntry
 
-    return [NavEntry(label=("Bảo trợ xã hội", "Social welfare"), url="", permission=BENEFICIARY_READ, order=45)]
+    return [
+        NavEntry(label=("Bảo trợ xã hội", "Social welfare"), url="", permission=BENEFICIARY_READ, order=45),
+        NavEntry(label=("Gia đình chính sách", "Policy families"), url="pages/policy-families",
+                 permission=POLICY_READ, order=46),
+        NavEntry(label=("Hộ nghèo, cận nghèo", "Poor households"), url="pages/poverty", permission=POVERTY_READ,
+                 order=47),
+    ]
 
 
 @hookimpl

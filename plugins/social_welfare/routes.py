@@ -12,12 +12,11 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from core.toolkit import DbSession, audit, bad_input, requires
-from core.web.ui import render
+from core.toolkit import Access, DbSession, audit, bad_input, requires
 from plugins.residents.models import Person
 from plugins.social_welfare import imports, services
 from plugins.social_welfare import reference as ref
-from plugins.social_welfare.models import Beneficiary, Payment, PaymentList
+from plugins.social_welfare.models import Beneficiary, Payment, PaymentList, PolicyFamily, PovertyAssessment
 from plugins.social_welfare.plugin import (
     BASE_LEVEL_WRITE,
     BENEFICIARY_READ,
@@ -32,6 +31,7 @@ from plugins.social_welfare.plugin import (
 
 Body = JSONBody[dict[str, Any]]
 READ = requires(BENEFICIARY_READ)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _audited(session, entity: str, ids: list[uuid.UUID], tenant_id) -> None:
@@ -97,11 +97,14 @@ async def stop_beneficiary(db_session: DbSession, beneficiary_id: FromPath[uuid.
 
 
 @get("/policy-families", guards=[requires(POLICY_READ)])
-async def list_policy_families(db_session: DbSession) -> list[dict[str, Any]]:
+async def list_policy_families(db_session: DbSession, access: Access) -> list[dict[str, Any]]:
+    """Policy families and their people of merit (sensitive: the read is audited)."""
+    rows = await services.policy_families(db_session)
+    await _audited(db_session, PolicyFamily.__tablename__, [f.id for f, _ in rows], access.tenant.tenant.id)
     return [{"id": str(f.id), "household_id": str(h.id), "household_code": h.code, "category_code": f.category_code,
              "person_id": str(f.person_id) if f.person_id else None,
              "recognised_on": f.recognised_on.isoformat() if f.recognised_on else None}
-            for f, h in await services.policy_families(db_session)]
+            for f, h in rows]
 
 
 @post("/policy-families", status_code=201, guards=[requires(POLICY_WRITE)])
@@ -111,9 +114,12 @@ async def add_policy_family(db_session: DbSession, data: Body) -> dict[str, Any]
 
 
 @get("/poverty", guards=[requires(POVERTY_READ)])
-async def list_poverty(db_session: DbSession, year: FromQuery[int | None] = None) -> list[dict[str, Any]]:
+async def list_poverty(db_session: DbSession, access: Access, year: FromQuery[int | None] = None
+                       ) -> list[dict[str, Any]]:
+    """Households assessed poor or near-poor in ``year`` (sensitive: the read is audited)."""
     year_ = year or services.today().year
     rows = await services.poverty(db_session, year_)
+    await _audited(db_session, PovertyAssessment.__tablename__, [a.id for a, _ in rows], access.tenant.tenant.id)
     return [{"household_id": str(h.id), "household_code": h.code, "level": a.level, "period": a.period,
              "year": a.year, "assessed_on": a.assessed_on.isoformat()} for a, h in rows]
 
@@ -148,39 +154,41 @@ async def paid(db_session: DbSession, payment_id: FromPath[uuid.UUID], data: Bod
     return {"id": str(payment.id), "paid_on": payment.paid_on.isoformat(), "paid_to": payment.paid_to}
 
 
-@post("/imports", status_code=201, guards=[requires(IMPORT)])
-async def import_upload(request: Request, db_session: DbSession) -> dict[str, Any]:
-    """An .xlsx of beneficiaries (multipart field ``file`` or the raw body); all rows or none."""
+async def _upload(request: Request) -> bytes:
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         upload = (await request.form()).get("file")
         if upload is None or not hasattr(upload, "read"):
             raise bad_input("file", "Hãy gửi tệp trong trường file", "Send the file in the field named file")
-        content = await upload.read()
-    else:
-        content = await request.body()
-    return {"imported": await imports.import_xlsx(db_session, content)}
+        return await upload.read()
+    return await request.body()
 
 
-@get("/", guards=[READ])
-async def page(request: Request, db_session: DbSession) -> Response:
-    rows = await services.list_beneficiaries(db_session)
-    if rows:
-        await _audited(db_session, Beneficiary.__tablename__, [b.id for b, _ in rows], rows[0][0].tenant_id)
-    return await render(request, "social_welfare/index.html", {
-        "levels": await services.base_levels(db_session), "lists": await services.payment_lists(db_session),
-        "beneficiaries": [beneficiary_json(b, p) for b, p in rows], "categories": ref.CATEGORY,
-    })
+@get("/import-templates/{kind:str}", guards=[requires(IMPORT)])
+async def import_template(kind: FromPath[str]) -> Response:
+    """An empty .xlsx of ``kind`` (beneficiaries, policy_families, poverty) with its guide and reference lists."""
+    content = imports.template(imports.kind_of(kind).name)
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="mau-{kind}.xlsx"'})
 
 
-@get("/payment-lists/{month:str}/page", guards=[READ])
-async def list_page(request: Request, db_session: DbSession, month: FromPath[str]) -> Response:
-    listing, rows = await services.get_payment_list(db_session, month)
-    await _audited(db_session, Payment.__tablename__, [listing.id], listing.tenant_id)
-    return await render(request, "social_welfare/payment_list.html", {
-        "listing": list_json(listing), "payments": [payment_json(p, q) for p, q in rows], "categories": ref.CATEGORY,
-    })
+@post("/imports", status_code=201, guards=[requires(IMPORT)])
+async def import_upload(request: Request, db_session: DbSession, access: Access,
+                        kind: FromQuery[str] = "beneficiaries") -> dict[str, Any]:
+    """An .xlsx (multipart field ``file`` or the raw body) of ``kind`` (default beneficiaries). All rows valid:
+    201 with the count; otherwise 400 ``BAD_USER_INPUT`` with a field ``rows.<row>.<column>`` per problem (vi,
+    en), and nothing written."""
+    content = await _upload(request)
+    return {"imported": await imports.import_xlsx(db_session, content, kind, tenant_id=access.tenant.tenant.id)}
+
+
+@post("/imports/{kind:str}", status_code=201, guards=[requires(IMPORT)])
+async def import_upload_kind(request: Request, db_session: DbSession, access: Access,
+                             kind: FromPath[str]) -> dict[str, Any]:
+    """:func:`import_upload` with the kind in the path: ``/imports/policy_families``, ``/imports/poverty``."""
+    content = await _upload(request)
+    return {"imported": await imports.import_xlsx(db_session, content, kind, tenant_id=access.tenant.tenant.id)}
 
 
 ROUTES = [categories, list_base_levels, add_base_level, list_beneficiaries, add_beneficiary, stop_beneficiary,
           list_policy_families, add_policy_family, list_poverty, assess, list_payment_lists, draw_up,
-          show_payment_list, paid, import_upload, page, list_page]
+          show_payment_list, paid, import_template, import_upload, import_upload_kind]

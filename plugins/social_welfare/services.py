@@ -8,7 +8,7 @@ change is a new row with its effective date: months before it keep the old level
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -59,6 +59,19 @@ def parse_month(value: Any, field: str = "month") -> date:
         raise bad_input(field, "Tháng không hợp lệ (YYYY-MM)", "Not a valid month (YYYY-MM)") from None
 
 
+def whole_number(value: Any) -> int | None:
+    """An int from an int, or from the digits a form or a spreadsheet gives (``"600000"``, ``"600.000"``,
+    ``2026.0``); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    return int(text) if text.isdigit() else None
+
+
 def today() -> date:
     from plugins.residents.validation import today_in_vietnam
 
@@ -101,8 +114,8 @@ async def add_base_level(session: AsyncSession, data: Mapping[str, Any]) -> Base
     effective = parse_date(data.get("effective_from"), "effective_from")
     if effective.day != 1:
         raise bad_input("effective_from", "Mức chuẩn áp dụng từ ngày đầu tháng", "A base level starts on the 1st")
-    value = data.get("amount")
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 100_000_000:
+    value = whole_number(data.get("amount"))
+    if value is None or not 0 < value < 100_000_000:
         raise bad_input("amount", "Mức chuẩn là số đồng dương", "The base level is a positive number of dong")
     if await session.scalar(select(BaseLevel.id).where(BaseLevel.effective_from == effective)):
         raise bad_input("effective_from", "Đã có mức chuẩn áp dụng từ ngày này",
@@ -209,9 +222,9 @@ async def assess_household(session: AsyncSession, data: Mapping[str, Any]) -> Po
     period = str(data.get("period") or "")
     if period not in ref.POVERTY_PERIODS:
         raise bad_input("period", "Giai đoạn chuẩn nghèo không hợp lệ", "Not a valid poverty standard period")
-    year = data.get("year")
+    year = whole_number(data.get("year"))
     first, last = ref.POVERTY_PERIODS[period]
-    if isinstance(year, bool) or not isinstance(year, int) or not first <= year <= last:
+    if year is None or not first <= year <= last:
         raise bad_input("year", f"Năm rà soát phải trong giai đoạn {period}", f"The year must fall in {period}")
     if await session.scalar(select(PovertyAssessment.id).where(PovertyAssessment.household_id == household.id,
                                                                PovertyAssessment.year == year)):
@@ -314,44 +327,3 @@ async def record_payment(session: AsyncSession, payment_id: Any, data: Mapping[s
     payment.paid_to = str(data.get("paid_to") or "")[:120] or None
     await residents.flush(session)
     return payment
-
-
-# -- the person's page -----------------------------------------------------------------------------------
-
-
-async def sections(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
-    """``{person id: [section]}`` in three queries: the person's allowances and their household's policy and
-    poverty standing. Categories only, never amounts (the person page is read by roles that may not see them)."""
-    ids = list(person_ids)
-    found: dict[uuid.UUID, list[dict]] = {}
-    allowances: dict[uuid.UUID, list[dict]] = {}
-    for b in (await session.execute(select(Beneficiary).where(Beneficiary.person_id.in_(ids))
-                                    .order_by(Beneficiary.start_month))).scalars():
-        category = ref.CATEGORY[b.category_code]
-        until = f" – {b.end_month:%m/%Y}" if b.end_month else ""
-        allowances.setdefault(b.person_id, []).append(
-            {"label_vi": category.title_vi, "label_en": category.title_en, "value": f"{b.start_month:%m/%Y}{until}"})
-    households = dict((await session.execute(select(Person.id, Person.household_id)
-                                             .where(Person.id.in_(ids)))).all())
-    hh_ids = {h for h in households.values() if h}
-    standing: dict[uuid.UUID, list[dict]] = {}
-    for f in (await session.execute(select(PolicyFamily).where(PolicyFamily.household_id.in_(hh_ids)))).scalars():
-        standing.setdefault(f.household_id, []).append(
-            {"label_vi": "Gia đình chính sách", "label_en": "Policy family",
-             "value": ref.POLICY_CATEGORIES[f.category_code][0]})
-    for a in (await session.execute(select(PovertyAssessment).where(PovertyAssessment.household_id.in_(hh_ids))
-                                    .order_by(PovertyAssessment.year))).scalars():
-        standing.setdefault(a.household_id, []).append(
-            {"label_vi": f"Rà soát năm {a.year}", "label_en": f"Assessed {a.year}",
-             "value": ref.POVERTY_LEVELS[a.level][0]})
-    for pid in ids:
-        blocks = []
-        if allowances.get(pid):
-            blocks.append({"key": "allowances", "title_vi": "Trợ cấp xã hội hằng tháng",
-                           "title_en": "Monthly social allowances", "items": allowances[pid]})
-        if standing.get(households.get(pid)):
-            blocks.append({"key": "household", "title_vi": "Hộ gia đình: chính sách, nghèo",
-                           "title_en": "Household: policy and poverty", "items": standing[households[pid]]})
-        if blocks:
-            found[pid] = blocks
-    return found

@@ -160,9 +160,15 @@ async def test_policy_family_statistics_and_sections(client, scoped, ward, peopl
     mine = {s["key"]: s for s in page["sections"] if s["plugin"] == "social_welfare"}
     assert [i["label_en"] for i in mine["allowances"]["items"]] == [
         "Person aged 80 or more with no pension or monthly social insurance allowance"]
-    assert {i["value"] for i in mine["household"]["items"]} == {"Gia đình liệt sĩ", "Thương binh", "Hộ cận nghèo"}
+    assert set(mine) == {"allowances"}  # the household's standing is on the household's page
+    page = (await client.get(f"/t/{ward.key}/residents/persons/{old.id}")).json()
+    merit = next(s for s in page["sections"] if s["key"] == "merit")
+    assert [i["label_vi"] for i in merit["items"]] == ["Thương binh"]
     page = (await client.get(f"/t/{ward.key}/residents/persons/{child.id}")).json()
-    assert [s["key"] for s in page["sections"] if s["plugin"] == "social_welfare"] == ["household"]
+    assert [s["key"] for s in page["sections"] if s["plugin"] == "social_welfare"] == []
+    household = await client.get(f"/t/{ward.key}/residents/web/households/{old.household_id}")
+    assert 'data-plugin="social_welfare" data-key="policy_family"' in household.text
+    assert 'data-key="poverty"' in household.text and "Hộ cận nghèo" in household.text
 
 
 async def test_graphql(client, scoped, ward, people):
@@ -227,7 +233,9 @@ async def test_access(client_as, scoped, ward, people):
     assert (await district.get(f"{base}/beneficiaries")).status_code == 200
     assert (await district.post(f"{base}/payment-lists", json={"month": "2026-05"})).status_code == 403
     assert (await district.get(f"{base}/")).status_code == 200
-    assert {p.name for p in PERMISSIONS if p.sensitive} == {"social_welfare.beneficiary:read"}
+    assert {p.name for p in PERMISSIONS if p.sensitive} == {"social_welfare.beneficiary:read",
+                                                            "social_welfare.policy_family:read",
+                                                            "social_welfare.poverty:read"}
 
 
 async def test_export_purge_and_migration(db, scoped, ward, people, plugin_manager):
