@@ -18,6 +18,7 @@ Screenshots go to ``var/screenshots/`` (``SCREENSHOTS``), which git ignores.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -81,6 +82,8 @@ class LiveServer:
     log: Path
     process: subprocess.Popen | None = None
     granted_at: float = field(default=0.0)
+    ready: bool = False
+    _manager: Any = None
 
     # -- seeding, from the test process -------------------------------------------------------------
     def run(self, fn: Callable[..., Awaitable[Any]]) -> Any:
@@ -88,10 +91,13 @@ class LiveServer:
         from core.app import load_plugins
         from core.db.engine import Database
 
+        if self._manager is None:
+            self._manager = load_plugins(self.settings)
+
         async def main() -> Any:
             db = Database(self.settings)
             try:
-                return await fn(db, load_plugins(self.settings))
+                return await fn(db, self._manager)
             finally:
                 await db.dispose()
 
@@ -155,6 +161,23 @@ class LiveServer:
             time.sleep(remaining)
 
     # -- the server ---------------------------------------------------------------------------------
+    def wait_ready(self, seconds: float = 90) -> None:
+        """Until the server answers ``/ready`` (it starts while the test seeds and the browser launches)."""
+        import httpx
+
+        deadline = time.monotonic() + seconds
+        while not self.ready:
+            if self.process is not None and self.process.poll() is not None:
+                pytest.fail(f"`wardhub serve` stopped (exit {self.process.returncode}):\n{self.log_tail()}",
+                            pytrace=False)
+            with contextlib.suppress(httpx.HTTPError):
+                self.ready = httpx.get(f"{self.url}/ready", timeout=2).status_code == 200
+            if not self.ready:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"`wardhub serve` did not answer /ready within {seconds:.0f} s:\n{self.log_tail()}",
+                                pytrace=False)
+                time.sleep(0.2)
+
     def log_tail(self, chars: int = 3000) -> str:
         try:
             return self.log.read_text(errors="replace")[-chars:]
@@ -163,8 +186,7 @@ class LiveServer:
 
 
 def start_server(backend: str, app_url: str, admin_url: str | None, log: Path) -> LiveServer:
-    import httpx
-
+    """Start ``wardhub serve`` (without waiting for it: :meth:`LiveServer.wait_ready`)."""
     from core.testing import installed_plugin_names, make_settings
 
     settings = make_settings(app_url, admin_url, installed_plugin_names())
@@ -185,19 +207,7 @@ def start_server(backend: str, app_url: str, admin_url: str | None, log: Path) -
     process = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
                                stdout=handle, stderr=subprocess.STDOUT)
     handle.close()
-    server = LiveServer(f"http://127.0.0.1:{port}", backend, settings, log, process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`wardhub serve` stopped (exit {process.returncode}):\n{server.log_tail()}", pytrace=False)
-        try:
-            if httpx.get(f"{server.url}/ready", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    pytest.fail(f"`wardhub serve` did not answer /ready within 60 s:\n{server.log_tail()}", pytrace=False)
+    return LiveServer(f"http://127.0.0.1:{port}", backend, settings, log, process)
 
 
 def stop_server(server: LiveServer) -> None:
@@ -233,8 +243,10 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp(f"server-{backend}")
     app_url, admin_url, drop = fresh_database(backend, folder)
     server = start_server(backend, app_url, admin_url, folder / "wardhub-serve.log")
-    yield server
-    stop_server(server)
+    try:
+        yield server
+    finally:
+        stop_server(server)
     in_thread(drop)
 
 
@@ -267,6 +279,7 @@ def sign_in_page(browser: Any, server: LiveServer, username: str, *, next_path: 
     ``next_path``. ``page.context`` is the context (close it when done)."""
     from core.testing import TEST_PASSWORD
 
+    server.wait_ready()
     server.wait_for_policy()
     context = browser.new_context(base_url=server.url, locale="vi-VN" if lang == "vi" else "en-GB",
                                   viewport={"width": viewport[0], "height": viewport[1]},

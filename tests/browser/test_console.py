@@ -128,6 +128,10 @@ def test_register_propose_review_approve_and_the_dashboard_follows(browser, live
             resident.get_by_role("link", name="Đề xuất thay đổi", exact=True).click()
             expect(resident.get_by_role("heading", level=1)).to_contain_text("Đề xuất thay đổi")
             assert resident.evaluate("document.documentElement.scrollWidth") <= 360
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            phone = SCREENSHOTS / f"resident_portal_360px-{live_server.backend}.png"
+            resident.screenshot(path=str(phone), full_page=True)
+            check_png(phone)
             form = resident.locator("#form-member")
             form.get_by_label("Họ và tên").fill("Trần Bảo An")
             form.get_by_label("Ngày sinh").fill("31/02/2026")  # no such date: the field says so
