@@ -25,6 +25,9 @@ from core.graphql.schema import SchemaRegistry
 from core.logging import configure_logging
 from core.plugins.manager import PluginManager
 from core.settings import Settings, load_settings
+from core.web.admin import ROUTES as ADMIN_ROUTES
+from core.web.admin import install as install_console
+from core.web.admin import prefetch as console_prefetch
 from core.web.auth import ROUTES as AUTH_ROUTES
 from core.web.auth import Auth, csrf_middleware, provide_principal, rate_limited_handler
 from core.web.errors import EXCEPTION_HANDLERS
@@ -34,6 +37,7 @@ from core.web.pages import ROUTES as PAGE_ROUTES
 from core.web.ratelimit import RequestRateLimit
 from core.web.tenancy import plugin_guard, provide_session, provide_tenant
 from core.web.ui import build_web_ui
+from core.web.unit_cache import UnitCache
 from core.workflow.routes import ROUTES as WORKFLOW_ROUTES
 from core.workflow.schema import MUTATIONS as WORKFLOW_MUTATIONS
 from core.workflow.types import ChangeTypes
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
     manager = manager or load_plugins(settings)
     db = Database(settings)
     web = build_web_ui(settings, manager)  # templates, static files, messages: before the routes
+    install_console(web)  # the signed-in person, the tenant switcher, navigation by permission
     catalog = build_catalog(manager.collect("wardhub_permissions"))
     row_filters = RowFilters(manager.collect("wardhub_row_filters"))
     redis = shared_redis.connect(settings)
@@ -110,10 +115,11 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
     return Litestar(
         route_handlers=[
             health, ready, graphql_endpoint, graphiql, MetricsController, *AUTH_ROUTES, *AUDIT_ROUTES, *PAGE_ROUTES,
-            *WORKFLOW_ROUTES, *web.static.routers(),
+            *WORKFLOW_ROUTES, *ADMIN_ROUTES, *web.static.routers(),
             *plugin_routers(manager, catalog),
         ],
         middleware=[RequestContextMiddleware(), metrics.middleware, csrf_middleware(settings)],
+        before_request=console_prefetch,
         exception_handlers={**EXCEPTION_HANDLERS, RateLimited: rate_limited_handler},  # type: ignore[arg-type]
         dependencies={
             "db_session": Provide(provide_session), "current_tenant": Provide(provide_tenant),
@@ -122,7 +128,7 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
         state=State({
             "settings": settings, "db": db, "plugins": manager, "migration_dirs": migration_dirs(manager),
             "graphql": SchemaRegistry(manager, WORKFLOW_MUTATIONS), "web": web, "access": access,
-            "row_filters": row_filters,
+            "units": UnitCache(access), "row_filters": row_filters,
             "permissions": catalog, "auth": auth,
             "change_types": ChangeTypes(manager.collect("wardhub_change_types")),
             "graphql_rate": RequestRateLimit("graphql", settings.graphql_rate_per_minute, redis, prefix),

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access.store import bump_version
 from core.db.base import Base, tenant_owned_tables
 from core.db.engine import Database
 from core.db.ids import new_id
@@ -93,6 +94,7 @@ async def import_official(session: AsyncSession, scheme: str = "current") -> Imp
         await session.execute(insert(Tenant), new_rows)
     if changed:
         await session.execute(update(Tenant), changed)
+        await bump_version(session)  # names and parents that processes keep in their unit cache
     return ImportReport(
         scheme, len(units), len(new_rows), len(changed), len(units) - len(new_rows) - len(changed),
         round(time.perf_counter() - started, 3),
@@ -144,6 +146,7 @@ async def rename(session: AsyncSession, tenant: Tenant, name: str) -> Tenant:
         raise bad_input("name", "Tên đơn vị là bắt buộc", "The unit's name is required")
     tenant.name = name
     await session.flush()
+    await bump_version(session)
     return tenant
 
 
@@ -154,6 +157,7 @@ async def move(session: AsyncSession, tenant: Tenant, parent: Tenant) -> Tenant:
         raise bad_input("parent", "Không thể đặt đơn vị dưới chính nó", "A unit cannot be put under itself")
     tenant.parent_id = parent.id
     await session.flush()
+    await bump_version(session)  # the roles held above it reach it now, and its cached chain changed
     return tenant
 
 
@@ -199,6 +203,7 @@ async def merge(
                                        session=session)
             session.add(TenantLineage(from_tenant_id=source_id, into_tenant_id=target_id, moved=moved, note=note))
             await session.flush()
+            await bump_version(session)
     except IntegrityError as exc:
         raise UserError(
             "CONFLICT",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access.store import bump_version
 from core.errors import UserError, bad_input
 from core.plugins.manager import PluginManager
 from tenants.models import PluginSubscription, Tenant
@@ -107,6 +108,7 @@ async def enable(session: AsyncSession, tenant: Tenant, name: str, manager: Plug
         sub.enabled = True
     await session.flush()
     await manager.call_one(name, "wardhub_tenant_enabled", tenant=tenant.ref(), session=session)
+    await bump_version(session)  # what roles may do in the unit changed; cached unit contexts too
     return await effective_plugins(session, tenant, manager)
 
 
@@ -127,4 +129,5 @@ async def disable(session: AsyncSession, tenant: Tenant, name: str, manager: Plu
         sub.enabled = False
         await session.flush()
         await manager.call_one(name, "wardhub_tenant_disabled", tenant=tenant.ref(), session=session)
+        await bump_version(session)
     return await effective_plugins(session, tenant, manager)

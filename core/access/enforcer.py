@@ -49,7 +49,7 @@ from casbin.persist import Adapter
 
 from core.access.models import ALL_TENANTS
 from core.access.permissions import PermissionCatalog
-from core.access.store import PolicySnapshot, current_version, load_snapshot, sync_defaults
+from core.access.store import PolicySnapshot, current_version, load_snapshot, on_local_change, sync_defaults
 from core.db.engine import Database
 from core.db.scoping import SYSTEM
 
@@ -158,7 +158,9 @@ class AccessControl:
         self._lock = asyncio.Lock()
         self._listener: asyncio.Task | None = None
         self._synced = False
+        self._publish = False  # a change committed here that other processes must hear of (Redis)
         self.reloads = 0
+        on_local_change(self)
 
     # -- life cycle --------------------------------------------------------------------------------
     async def start(self, *, sync: bool = True) -> None:
@@ -196,11 +198,17 @@ class AccessControl:
     def version(self) -> int | None:
         return self._loaded.version if self._loaded else None
 
-    def mark_stale(self) -> None:
+    def mark_stale(self, *, publish: bool = False) -> None:
+        """Reload before the next check; ``publish``: the change was committed in this process, so tell
+        the others too (done by the next :meth:`ensure_fresh`, which may await)."""
         self._stale = True
+        self._publish = self._publish or publish
 
     async def ensure_fresh(self, *, force: bool = False) -> None:
         """Reload when another process (or this one) changed the policy. Cheap when nothing changed."""
+        if self._publish:
+            self._publish = False
+            await self.changed()
         if not force and not self._stale and time.monotonic() - self._checked_at < self.poll_interval:
             return
         if not force and self._lock.locked() and self._loaded is not None:

@@ -2,23 +2,49 @@
 policy version other processes watch.
 
 Every change of policy (a role granted or revoked, an override, a token created or revoked, defaults
-re-synced) calls :func:`bump_version` in its own transaction, so the new version becomes visible exactly
-when the change does.
+re-synced, and the unit tree or a unit's plugin subscriptions, which decide what a role may do there)
+calls :func:`bump_version` in its own transaction, so the new version becomes visible exactly when the
+change does. When such a transaction commits, the processes's own enforcers are told at once
+(:func:`on_local_change`); other processes poll the version or hear it through Redis.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.access.models import ALL_TENANTS, AccessPolicy, AccessState, RoleAssignment
 from core.access.permissions import PermissionCatalog, split
 from core.auth.models import ApiToken, User
 from core.db.base import utcnow
+from core.db.scoping import WardSession
+
+BUMPED_KEY = "wardhub_access_bumped"
+_local_listeners: weakref.WeakSet = weakref.WeakSet()
+
+
+def on_local_change(listener: Any) -> None:
+    """Call ``listener.mark_stale(publish=True)`` whenever a transaction of this process that bumped the
+    version commits (held weakly: an app that goes away stops listening)."""
+    _local_listeners.add(listener)
+
+
+@event.listens_for(WardSession, "after_commit")
+def _bumped_committed(session: Session) -> None:
+    if session.info.pop(BUMPED_KEY, False):
+        for listener in list(_local_listeners):
+            listener.mark_stale(publish=True)
+
+
+@event.listens_for(WardSession, "after_rollback")
+def _bumped_rolled_back(session: Session) -> None:
+    session.info.pop(BUMPED_KEY, None)
 
 
 def user_subject(user_id: object) -> str:
@@ -46,6 +72,7 @@ async def current_version(session: AsyncSession) -> int:
 
 async def bump_version(session: AsyncSession) -> None:
     """Record that the policy changed (in the caller's transaction)."""
+    session.info[BUMPED_KEY] = True
     await session.execute(
         update(AccessState).where(AccessState.id == 1).values(version=AccessState.version + 1, changed_at=utcnow())
     )

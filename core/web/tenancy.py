@@ -11,6 +11,7 @@ True}`` — and empty otherwise, so that no tenant row is reachable even through
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from core.db.engine import Database
 from core.db.scoping import SYSTEM, TenantScope
 from core.errors import UserError
 from core.plugins.context import TenantRef
-from core.plugins.manager import PluginManager
 from core.web.auth import authenticate
+from core.web.unit_cache import UnitCache, UnitContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,30 +71,51 @@ async def resolve_tenant(connection: ASGIConnection) -> RequestTenant | None:
     token_tenant = principal.tenant_id if principal is not None and principal.is_token else None
     result = None
     if key or token_tenant:
-        from tenants import registry, subscriptions  # the registry is platform code beside core
-        from tenants.models import Tenant
-
-        db: Database = connection.app.state.db
-        manager: PluginManager = connection.app.state.plugins
         access: AccessControl = connection.app.state.access
-        async with db.session(SYSTEM) as session:
-            if key:
-                tenant = await registry.get(session, key, db.settings.tenant_scheme)
-            else:
-                tenant = await session.get(Tenant, token_tenant)
-            if tenant.status != "active":
-                raise UserError("NOT_FOUND", ("Đơn vị đã được sáp nhập", "This unit has been merged"))
-            plugins = await subscriptions.effective_plugins(session, tenant, manager)
-            chain = chain_of([tenant.id, *(a.id for a in await registry.ancestors(session, tenant))])
+        unit = await _unit_context(connection, key, token_tenant)
+        if unit.status != "active":
+            raise UserError("NOT_FOUND", ("Đơn vị đã được sáp nhập", "This unit has been merged"))
+        tenant, plugins, chain = unit.tenant, unit.plugins, unit.chain
         grant = access.grant(principal.subject, chain, plugins) if principal is not None else None
         wrong = token_tenant is not None and token_tenant != tenant.id
-        current = RequestTenant(tenant.ref(), plugins, TenantScope(), chain, grant, principal, wrong)
+        current = RequestTenant(tenant, plugins, TenantScope(), chain, grant, principal, wrong)
         if current.allowed or is_public(connection):
-            current = RequestTenant(tenant.ref(), plugins, TenantScope.of(tenant.id), chain, grant, principal, wrong)
+            current = RequestTenant(tenant, plugins, TenantScope.of(tenant.id), chain, grant, principal, wrong)
         result = current
         structlog.contextvars.bind_contextvars(tenant=result.tenant.key)
     state["wardhub_tenant"] = result
     return result
+
+
+async def _unit_context(connection: ASGIConnection, key: str | None, tenant_id: uuid.UUID | None) -> UnitContext:
+    """The unit named by ``key`` (else the token's unit), from the process's cache or the database."""
+    from tenants import registry, subscriptions  # the registry is platform code beside core
+    from tenants.models import Tenant
+
+    state = connection.app.state
+    db: Database = state.db
+    cache: UnitCache | None = state.get("units")
+    if cache is None:
+        cache = state.units = UnitCache(state.access)
+    found = None
+    if not key:
+        found = cache.get(tenant_id=tenant_id)
+    else:
+        with contextlib.suppress(UserError):  # a malformed key: registry.get below says so
+            found = cache.get(key="{}:{}".format(*registry.parse_key(key, db.settings.tenant_scheme)))
+    if found is not None:
+        return found
+    version = state.access.version
+    async with db.session(SYSTEM) as session:
+        tenant = await registry.get(session, key, db.settings.tenant_scheme) if key else await session.get(
+            Tenant, tenant_id)
+        if tenant is None:
+            raise UserError("NOT_FOUND", ("Không có đơn vị của khóa API", "The token's unit does not exist"))
+        plugins = await subscriptions.effective_plugins(session, tenant, state.plugins)
+        chain = chain_of([tenant.id, *(a.id for a in await registry.ancestors(session, tenant))])
+        unit = UnitContext(tenant.ref(), tenant.status, plugins, chain)
+    cache.put(unit, version)
+    return unit
 
 
 def must_change_password() -> UserError:

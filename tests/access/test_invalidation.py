@@ -140,7 +140,10 @@ async def test_without_a_notice_and_within_the_poll_interval_nothing_is_reread(s
     ward = await make_tenant()
     user = await make_user()
     db = Database(settings)
+    from core.access import store
+
     access = AccessControl(db, build_catalog({}), poll_interval=3600)
+    store._local_listeners.discard(access)  # as if the grant below were made by another process
     try:
         await access.start()
         chain = chain_of([ward.id, ward.parent_id])
@@ -183,3 +186,23 @@ async def test_unit_moved_under_another_district_changes_who_reaches_it(app, db,
     assert after != before
     assert access.grant(user_subject(new_admin.id), after, plugins).allows("hello.greeting:read")
     assert not access.grant(user_subject(old_admin.id), after, plugins).reaches
+
+
+async def test_a_change_committed_in_this_process_is_seen_by_the_next_check(settings, make_tenant, make_user,
+                                                                           grant_role):
+    from core.access.permissions import build_catalog
+
+    ward = await make_tenant()
+    user = await make_user()
+    db = Database(settings)
+    access = AccessControl(db, build_catalog({}), poll_interval=3600)
+    try:
+        await access.start()
+        chain = chain_of([ward.id, ward.parent_id])
+        before = access.version
+        await grant_role(user, "ward_chair", ward)  # commits a bumped version in this process
+        await access.ensure_fresh()
+        assert access.version == before + 1
+        assert access.grant(user_subject(user.id), chain, frozenset()).allows("core.audit:read")
+    finally:
+        await db.dispose()

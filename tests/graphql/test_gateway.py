@@ -61,6 +61,7 @@ async def test_constant_number_of_queries_whatever_the_page_size(client, app, db
     def count(*_args):
         statements.append(1)
 
+    await gql(client, ward, GREETINGS, {"first": 1})  # the unit's context is cached from here on
     event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
     try:
         counts = []
