@@ -278,9 +278,40 @@ async def military_service_draw_up_roster(info: strawberry.Info, input: DrawUpRo
     return DrawUpRosterPayload(added=len(await services.draw_up_roster(info.context.session, input.year, input.on)))
 
 
+@strawberry.input
+class SetRosterStatusInput:
+    id: uuid.UUID
+    status: str
+    on: date | None = None
+    ground_code: str | None = None
+    until_year: int | None = None
+    note: str | None = None
+
+
+@strawberry.type
+class CallUpPayload:
+    entry: CallUpNode
+
+
+@strawberry.mutation(extensions=needs(ROSTER_WRITE))
+async def military_service_set_roster_status(info: strawberry.Info, input: SetRosterStatusInput) -> CallUpPayload:
+    """listed → summoned → enlisted, or deferred, exempt, unfit; enlisting, deferring and exempting also need
+    ``military_service.record:write`` and follow the register's rules (a ground is required)."""
+    from core.toolkit import request_access
+
+    if input.status in ("enlisted", "deferred", "exempt"):
+        (await request_access(info.context.request)).require(RECORD_WRITE)
+    session = info.context.session
+    data = {"status": input.status, "date": input.on, "ground_code": input.ground_code,
+            "until_year": input.until_year, "note": input.note}
+    entry = await services.set_roster_status(session, input.id, data)
+    person = (await services.persons_by_id(session, [entry.person_id]))[entry.person_id]
+    return CallUpPayload(entry=callup_node(entry, person))
+
+
 contribution = GraphQLContribution(
     query=MilitaryServiceQuery,
     mutations=[military_service_register, military_service_record_health, military_service_defer,
                military_service_exempt, military_service_enlist, military_service_discharge,
-               military_service_draw_up_roster],
+               military_service_draw_up_roster, military_service_set_roster_status],
 )

@@ -60,6 +60,7 @@ class Form:
     fields: tuple[Field, ...]
     submit: Callable[[Any, dict[str, Any]], Awaitable[str]]  # (session, values) → where to go next
     subject: str | None = None  # "beneficiary" or "payment": the row the form acts on, shown above it
+    rename: tuple[tuple[str, str], ...] = ()  # a service's field → the form's field its errors belong to
 
     @property
     def multipart(self) -> bool:
@@ -150,7 +151,8 @@ FORMS: dict[str, Form] = {
         Field("category_code", ("Đối tượng (Nghị định 20/2021, Điều 5)", "Category (Decree 20/2021, art. 5)"),
               "select", CATEGORY_OPTIONS, required=True, sensitive=True),
         Field("start_month", ("Hưởng từ tháng", "From the month"), hint=MONTH_HINT, required=True),
-        Field("decision", ("Số quyết định", "Decision number"))), _beneficiary),
+        Field("decision", ("Số quyết định", "Decision number"))), _beneficiary,
+        rename=(("person_id", "id_number"),)),
     "stop": Form(("Dừng trợ cấp", "Stop an allowance"), BENEFICIARY_WRITE, (
         Field("id", ("Đối tượng", "Beneficiary"), "hidden"),
         Field("end_month", ("Tháng hưởng cuối cùng", "Last month paid"), hint=MONTH_HINT, required=True)),
@@ -170,7 +172,8 @@ FORMS: dict[str, Form] = {
                                                                              "(if in the household)"),
               sensitive=True),
         Field("recognised_on", ("Ngày công nhận", "Recognised on"), "date"),
-        Field("note", ("Ghi chú", "Note"), "textarea")), _policy_family),
+        Field("note", ("Ghi chú", "Note"), "textarea")), _policy_family,
+        rename=(("household_id", "household_code"), ("person_id", "merit_id_number"))),
     "poverty": Form(("Ghi kết quả rà soát hộ nghèo, cận nghèo", "Record a poverty assessment"), POVERTY_WRITE, (
         HOUSEHOLD,
         Field("level", ("Mức", "Level"), "select", tuple(ref.POVERTY_LEVELS.items()), required=True,
@@ -178,7 +181,8 @@ FORMS: dict[str, Form] = {
         Field("period", ("Giai đoạn chuẩn nghèo", "Poverty standard period"), "select",
               tuple((p, (f"{a}–{b}", f"{a}–{b}")) for p, (a, b) in ref.POVERTY_PERIODS.items()), required=True),
         Field("year", ("Năm rà soát", "Year assessed"), "number", required=True),
-        Field("assessed_on", ("Ngày rà soát", "Assessed on"), "date")), _poverty),
+        Field("assessed_on", ("Ngày rà soát", "Assessed on"), "date")), _poverty,
+        rename=(("household_id", "household_code"),)),
     "payment_list": Form(("Lập danh sách chi trả tháng", "Draw up a month's payment list"), PAYMENT_WRITE, (
         Field("month", ("Tháng", "Month"), hint=MONTH_HINT, required=True),), _payment_list),
     "paid": Form(("Ghi nhận đã chi trả", "Record a payment"), PAYMENT_WRITE, (
@@ -266,8 +270,9 @@ async def form_submit(request: Request, db_session: DbSession, access: Access, n
             raise
         await db_session.rollback()  # a refused form writes nothing
         typed = {k: v for k, v in values.items() if isinstance(v, str)}
-        return await _show_form(request, db_session, name, form, typed, dict(error.fields), error.message,
-                                error.status)
+        renamed = dict(form.rename)
+        errors = {renamed.get(k, k): m for k, m in error.fields.items()}
+        return await _show_form(request, db_session, name, form, typed, errors, error.message, error.status)
     return Redirect(f"{_base(request)}/{target}", status_code=303)
 
 

@@ -1,7 +1,10 @@
-"""GraphQL of ``social_welfare``: ``socialWelfare { categories baseLevels baseLevelOn beneficiaries
-policyFamilyCounts paymentList }`` and ``socialWelfare…`` mutations, thin over :mod:`.services`.
+"""GraphQL of ``social_welfare``: ``socialWelfare { categories baseLevels baseLevelOn beneficiaries paymentLists
+paymentList policyFamilies policyFamilyCounts poverty }`` and ``socialWelfare…`` mutations, thin over
+:mod:`.services`.
 
-Names come with the rows (one joined query), never one query per row.
+Names come with the rows (one joined query), never one query per row. Beneficiaries, payments, policy families
+and poverty assessments are personal data: each field reading them records one audit entry (the gateway keeps
+a query's audit entries).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import strawberry
 from strawberry.permission import PermissionExtension
 
 from core.graphql.contribution import GraphQLContribution
-from core.toolkit import Requires
+from core.toolkit import Requires, audit
 from plugins.social_welfare import reference as ref
 from plugins.social_welfare import services
 from plugins.social_welfare.plugin import (
@@ -22,11 +25,20 @@ from plugins.social_welfare.plugin import (
     BENEFICIARY_WRITE,
     PAYMENT_WRITE,
     POLICY_READ,
+    POLICY_WRITE,
+    POVERTY_READ,
+    POVERTY_WRITE,
 )
 
 
 def needs(permission: str) -> list:
     return [PermissionExtension([Requires(permission)])]
+
+
+async def _audited(info: strawberry.Info, entity: str, ids: list[uuid.UUID]) -> None:
+    if ids:
+        await audit(info.context.session, tenant_id=info.context.tenant.tenant.id, action="read", entity=entity,
+                    entity_id=str(ids[0]) if len(ids) == 1 else "*", after={"ids": [str(i) for i in ids]})
 
 
 @strawberry.type
@@ -75,6 +87,45 @@ class PaymentList:
     payments: list[Payment]
 
 
+@strawberry.type(name="SocialWelfarePolicyFamily")
+class PolicyFamily:
+    id: uuid.UUID
+    household_id: uuid.UUID
+    household_code: str
+    category_code: str
+    person_id: uuid.UUID | None
+    recognised_on: date | None
+
+
+@strawberry.type(name="SocialWelfarePovertyAssessment")
+class PovertyAssessment:
+    id: uuid.UUID
+    household_id: uuid.UUID
+    household_code: str
+    level: str
+    period: str
+    year: int
+    assessed_on: date
+
+
+@strawberry.type(name="SocialWelfarePaymentListSummary")
+class PaymentListSummary:
+    id: uuid.UUID
+    month: str
+    base_level: int
+    total: int
+
+
+def policy_family(f, h) -> PolicyFamily:
+    return PolicyFamily(id=f.id, household_id=h.id, household_code=h.code, category_code=f.category_code,
+                        person_id=f.person_id, recognised_on=f.recognised_on)
+
+
+def poverty_assessment(a, h) -> PovertyAssessment:
+    return PovertyAssessment(id=a.id, household_id=h.id, household_code=h.code, level=a.level, period=a.period,
+                             year=a.year, assessed_on=a.assessed_on)
+
+
 @strawberry.type
 class PolicyFamilyCount:
     code: str
@@ -115,11 +166,32 @@ class SocialWelfareQuery:
 
     @strawberry.field(extensions=needs(BENEFICIARY_READ))
     async def beneficiaries(self, info: strawberry.Info, category: str | None = None) -> list[Beneficiary]:
-        return [beneficiary(b, p) for b, p in await services.list_beneficiaries(info.context.session, category)]
+        rows = await services.list_beneficiaries(info.context.session, category)
+        await _audited(info, "social_welfare_beneficiaries", [b.id for b, _ in rows])
+        return [beneficiary(b, p) for b, p in rows]
+
+    @strawberry.field(extensions=needs(BENEFICIARY_READ))
+    async def payment_lists(self, info: strawberry.Info) -> list[PaymentListSummary]:
+        return [PaymentListSummary(id=x.id, month=f"{x.month:%Y-%m}", base_level=x.base_level, total=x.total)
+                for x in await services.payment_lists(info.context.session)]
 
     @strawberry.field(extensions=needs(BENEFICIARY_READ))
     async def payment_list(self, info: strawberry.Info, month: str) -> PaymentList:
-        return payment_list(*await services.get_payment_list(info.context.session, month))
+        listing, rows = await services.get_payment_list(info.context.session, month)
+        await _audited(info, "social_welfare_payments", [p.id for p, _ in rows])
+        return payment_list(listing, rows)
+
+    @strawberry.field(extensions=needs(POLICY_READ))
+    async def policy_families(self, info: strawberry.Info) -> list[PolicyFamily]:
+        rows = await services.policy_families(info.context.session)
+        await _audited(info, "social_welfare_policy_families", [f.id for f, _ in rows])
+        return [policy_family(f, h) for f, h in rows]
+
+    @strawberry.field(extensions=needs(POVERTY_READ))
+    async def poverty(self, info: strawberry.Info, year: int) -> list[PovertyAssessment]:
+        rows = await services.poverty(info.context.session, year)
+        await _audited(info, "social_welfare_poverty", [a.id for a, _ in rows])
+        return [poverty_assessment(a, h) for a, h in rows]
 
     @strawberry.field(extensions=needs(POLICY_READ))
     async def policy_family_counts(self, info: strawberry.Info) -> list[PolicyFamilyCount]:
@@ -184,7 +256,92 @@ async def social_welfare_draw_up_payment_list(info: strawberry.Info,
         info.context.session, listing.month)))
 
 
+@strawberry.input
+class StopBeneficiaryInput:
+    id: uuid.UUID
+    end_month: str
+
+
+@strawberry.mutation(extensions=needs(BENEFICIARY_WRITE))
+async def social_welfare_stop_beneficiary(info: strawberry.Info, input: StopBeneficiaryInput) -> AddBeneficiaryPayload:
+    row = await services.stop_beneficiary(info.context.session, input.id, {"end_month": input.end_month})
+    return AddBeneficiaryPayload(beneficiary=beneficiary(row, None))
+
+
+@strawberry.input
+class AddPolicyFamilyInput:
+    household_id: uuid.UUID
+    category_code: str
+    person_id: uuid.UUID | None = None
+    recognised_on: date | None = None
+    note: str | None = None
+
+
+@strawberry.type
+class AddPolicyFamilyPayload:
+    policy_family: PolicyFamily
+
+
+@strawberry.mutation(extensions=needs(POLICY_WRITE))
+async def social_welfare_add_policy_family(info: strawberry.Info,
+                                           input: AddPolicyFamilyInput) -> AddPolicyFamilyPayload:
+    from plugins.residents import services as residents
+
+    session = info.context.session
+    row = await services.add_policy_family(session, vars(input))
+    return AddPolicyFamilyPayload(policy_family=policy_family(row, await residents.get_household(
+        session, row.household_id)))
+
+
+@strawberry.input
+class AssessHouseholdInput:
+    household_id: uuid.UUID
+    level: str
+    period: str
+    year: int
+    assessed_on: date | None = None
+
+
+@strawberry.type
+class AssessHouseholdPayload:
+    assessment: PovertyAssessment
+
+
+@strawberry.mutation(extensions=needs(POVERTY_WRITE))
+async def social_welfare_assess_household(info: strawberry.Info,
+                                          input: AssessHouseholdInput) -> AssessHouseholdPayload:
+    from plugins.residents import services as residents
+
+    session = info.context.session
+    row = await services.assess_household(session, vars(input))
+    return AssessHouseholdPayload(assessment=poverty_assessment(row, await residents.get_household(
+        session, row.household_id)))
+
+
+@strawberry.input
+class RecordPaymentInput:
+    id: uuid.UUID
+    paid_on: date | None = None
+    paid_to: str | None = None
+
+
+@strawberry.type
+class RecordPaymentPayload:
+    id: uuid.UUID
+    paid_on: date
+    paid_to: str | None
+
+
+@strawberry.mutation(extensions=needs(PAYMENT_WRITE))
+async def social_welfare_record_payment(info: strawberry.Info, input: RecordPaymentInput) -> RecordPaymentPayload:
+    payment = await services.record_payment(info.context.session, input.id,
+                                            {"paid_on": input.paid_on, "paid_to": input.paid_to})
+    return RecordPaymentPayload(id=payment.id, paid_on=payment.paid_on, paid_to=payment.paid_to)
+
+
 contribution = GraphQLContribution(
     query=SocialWelfareQuery,
-    mutations=[social_welfare_add_beneficiary, social_welfare_add_base_level, social_welfare_draw_up_payment_list],
+    mutations=[social_welfare_add_beneficiary, social_welfare_add_base_level, social_welfare_draw_up_payment_list,
+               social_welfare_stop_beneficiary, social_welfare_add_policy_family, social_welfare_assess_household,
+               social_welfare_record_payment],
 )
