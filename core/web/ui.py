@@ -37,12 +37,12 @@ from core.plugins.manager import PluginError, PluginManager
 from core.settings import Settings
 from core.web.contributions import NavEntry
 from core.web.i18n import (
-    CORE_CATALOG,
     LANG_COOKIE,
     LANG_PARAM,
     Catalog,
     CatalogError,
     format_number,
+    load_core_messages,
     load_messages,
     request_language,
     valid_lang,
@@ -298,7 +298,7 @@ def build_web_ui(settings: Settings, manager: PluginManager) -> WebUI:
             raise PluginError(f"plugin {name!r}: /static/{name}/ is core's; the plugin's static files cannot go there")
     plugin_messages = {name: _messages(name, value) for name, value in manager.collect("wardhub_messages").items()}
     try:
-        catalog = Catalog(load_messages(CORE_CATALOG), plugin_messages)
+        catalog = Catalog(load_core_messages(), plugin_messages)
     except CatalogError as exc:
         raise PluginError(f"interface messages: {exc}") from exc
     static = StaticFiles(CORE_STATIC, static_dirs)

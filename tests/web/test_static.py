@@ -27,7 +27,9 @@ async def test_htmx_is_vendored_and_served(client):
 async def test_every_asset_the_layout_links_is_served(client):
     html = (await client.get("/")).text
     assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
-    assert {a.split("?")[0] for a in assets} == {"/static/css/wardhub.css", "/static/vendor/htmx.min.js"}
+    assert {a.split("?")[0] for a in assets} == {
+        "/static/css/wardhub.css", "/static/css/console.css", "/static/vendor/htmx.min.js",
+    }
     for asset in assets:
         assert (await client.get(asset)).status_code == 200, asset
 

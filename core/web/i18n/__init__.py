@@ -26,6 +26,8 @@ from core.errors import LANGS, Message, language
 log = structlog.get_logger("wardhub.i18n")
 
 CORE_CATALOG = Path(__file__).parent / "messages.json"
+# Core's other catalogs beside it (``admin.json``: the console's administration pages), one id space with it.
+CORE_CATALOGS = (CORE_CATALOG, Path(__file__).parent / "admin.json")
 LANG_COOKIE = "lang"
 LANG_PARAM = "lang"
 
@@ -45,6 +47,18 @@ def load_messages(path: str | PathLike[str]) -> dict[str, Message]:
             raise CatalogError(f"{path}: message {key!r} must give exactly {' and '.join(LANGS)}")
         messages[key] = (value["vi"], value["en"])
     return messages
+
+
+def load_core_messages() -> dict[str, Message]:
+    """Core's catalogs merged; an id given by two of them is refused."""
+    merged: dict[str, Message] = {}
+    for path in CORE_CATALOGS:
+        messages = load_messages(path)
+        twice = sorted(set(merged) & set(messages))
+        if twice:
+            raise CatalogError(f"{path.name}: ids already given by another core catalog: {', '.join(twice)}")
+        merged.update(messages)
+    return merged
 
 
 def placeholders(text: str) -> set[str]:
