@@ -6,12 +6,13 @@ export WARDHUB_DATABASE_URL ?= sqlite+aiosqlite:///var/wardhub.db
 
 .PHONY: run test lint bench venv clean
 
-$(VENV)/.installed: pyproject.toml tests/fixtures/hello_plugin/pyproject.toml
+$(VENV)/.installed: pyproject.toml tests/fixtures/hello_plugin/pyproject.toml examples/feedback/pyproject.toml
 	@PYTHON=$$(scripts/find-python) && echo "using $$PYTHON" && \
 	  { [ -x $(PY) ] || $$PYTHON -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e tests/fixtures/hello_plugin
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e examples/feedback
 	@touch $@
 
 venv: $(VENV)/.installed

@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pytest
-from conftest import EN, JPEG, REPORT, files, png_bytes, url
+from feedback_helpers import EN, JPEG, REPORT, files, png_bytes, url
 
 from wardhub_feedback import services
 

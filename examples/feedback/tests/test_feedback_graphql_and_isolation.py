@@ -4,7 +4,7 @@ of it, and the lifecycle hooks (export, purge, disable keeps data, demo data, mi
 from __future__ import annotations
 
 import pytest
-from conftest import EN, REPORT, gql, url
+from feedback_helpers import EN, REPORT, gql, url
 
 from core.toolkit import TenantScope
 

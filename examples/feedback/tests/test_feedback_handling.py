@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from conftest import EN, url
+from feedback_helpers import EN, url
 
 from core.toolkit import utcnow
 from wardhub_feedback.models import Report
