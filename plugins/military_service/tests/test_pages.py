@@ -183,3 +183,25 @@ async def test_the_import_form_reports_every_bad_row(client_as, scoped, ward, pe
     assert rows == [("3", "can_cu"), ("4", "so_dinh_danh")]
     async with scoped(ward) as session:
         assert await session.scalar(select(func.count()).select_from(ServiceRecord)) == 0
+
+
+async def test_roster_status_over_graphql(client, scoped, ward, people):
+    _due, older = await young_men(scoped, ward, people)
+    year = services.today().year
+    async with scoped(ward) as session:
+        await services.register(session, {"person_id": older.id, "registered_on": f"{year - 3}-04-01"})
+        [entry] = await services.draw_up_roster(session, year + 1)
+    mutation = """mutation($input: SetRosterStatusInput!) { militaryServiceSetRosterStatus(input: $input) {
+      entry { status fullName year } } }"""
+    headers = {"X-Tenant": ward.key, "Accept-Language": "en"}
+    bare = (await client.post("/graphql", headers=headers, json={"query": mutation, "variables": {"input": {
+        "id": str(entry.id), "status": "deferred", "untilYear": year + 2}}})).json()
+    assert bare["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert set(bare["errors"][0]["extensions"]["fields"]) == {"ground_code"}
+    async with scoped(ward) as session:
+        assert (await session.get(CallUp, (ward.id, entry.id))).status == "listed"
+    assert (await record_of(scoped, ward, older.id)).status == "registered"
+    done = (await client.post("/graphql", headers=headers, json={"query": mutation, "variables": {"input": {
+        "id": str(entry.id), "status": "summoned", "on": f"{year + 1}-02-10"}}})).json()
+    assert done["data"]["militaryServiceSetRosterStatus"]["entry"] == {
+        "status": "summoned", "fullName": older.full_name, "year": year + 1}
