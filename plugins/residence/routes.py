@@ -9,8 +9,8 @@ establishments and stays are narrowed by the caller's row filters (a lodging ope
 establishment's declarations only). Guests' document numbers are shown to holders of
 ``residence.stay.guest:read`` and each such read is recorded in the audit log; others see them masked.
 
-Web pages: ``/`` (registrations ending soon or expired), ``/lodging`` (the operator's form: one guest at
-a time, any hour) and ``/police`` (current guests, arrivals of the day, overdue departures).
+Web pages are in :mod:`plugins.residence.pages`, except ``/police`` (current guests, arrivals of the day,
+overdue departures), which answers a page to browsers and JSON to API clients.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Redirect
-from litestar.utils.scope.state import ScopeState
 from sqlalchemy import func, select
 
 from core.toolkit import Access, DbSession, UserError, audit, requires
 from core.web.ui import render
 from plugins.residence import services
 from plugins.residence.models import Establishment, Registration, Stay
+from plugins.residence.pages import PAGE_MESSAGES, PAGES
 from plugins.residence.plugin import GUEST_IDENTITY
 
 Body = JSONBody[Any]
@@ -64,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "residence.police.current": ("Khách đang lưu trú", "Current guests"),
     "residence.police.arrivals": ("Khách đến hôm nay", "Arrivals of the day"),
     "residence.police.overdue": ("Quá hạn chưa trả phòng", "Overdue departures"),
+    **PAGE_MESSAGES,
 }
 
 
@@ -301,64 +301,8 @@ async def occupancy(db_session: DbSession, start: FromQuery[date | None] = None,
     return [{**d, "night": d["night"].isoformat()} for d in await services.occupancy_by_day(db_session, start, end)]
 
 
-# -- web pages -----------------------------------------------------------------------------------------
-
-@get("/", guards=[REG_READ])
-async def index_page(request: Request, db_session: DbSession) -> Response:
-    found = await services.expiring(db_session)
-    return await render(request, "residence/index.html", found)
-
-
-def _csrf(request: Request) -> str:
-    token = ScopeState.from_scope(request.scope).csrf_token
-    return token if isinstance(token, str) else ""
-
-
-async def _lodging_page(request: Request, session, access, current_tenant, *, errors: dict | None = None,
-                        values: dict | None = None, done: str | None = None, status_code: int = 200) -> Response:
-    establishments = await services.list_establishments(session, _narrow(access))
-    ids = [e.id for e in establishments]
-    recent = []
-    if ids:
-        query = services.stays_query(_narrow(access)).order_by(Stay.arrival.desc()).limit(20)
-        recent = list((await session.execute(query)).scalars())
-    lang = "en" if request.query_params.get("lang") == "en" else "vi"
-    return await render(request, "residence/lodging.html", {
-        "establishments": establishments, "recent": recent, "csrf": _csrf(request), "done": done,
-        "errors": {k: (v[1] if lang == "en" else v[0]) for k, v in (errors or {}).items()},
-        "values": values or {}, "now": services.now_utc().astimezone(services.VIETNAM).strftime("%Y-%m-%dT%H:%M"),
-    }, status_code=status_code)
-
-
-@get("/lodging", guards=[STAY_DECLARE])
-async def lodging_page(request: Request, db_session: DbSession, access: Access, current_tenant: CurrentTenant,
-                       done: FromQuery[str | None] = None) -> Response:
-    return await _lodging_page(request, db_session, access, current_tenant, done=done)
-
-
-@post("/lodging", guards=[STAY_DECLARE])
-async def lodging_submit(request: Request, db_session: DbSession, access: Access,
-                         current_tenant: CurrentTenant) -> Response:
-    """The web form: one guest; errors re-render the form with the fields marked, nothing written."""
-    form = dict((await request.form()).items())
-    values = {k: v for k, v in form.items() if k != "_csrf_token"}
-    year = values.get("guest_birth_year")
-    data = {**values, "guest_birth_year": int(year) if isinstance(year, str) and year.isdigit() else year or None}
-    try:
-        async with db_session.begin_nested():
-            stay = await services.declare_stay(db_session, values.get("establishment_id"), data,
-                                               narrow=_narrow(access), declared_by=_who(access))
-    except UserError as error:
-        if error.code != "BAD_USER_INPUT":
-            raise
-        return await _lodging_page(request, db_session, access, current_tenant, errors=error.fields, values=values,
-                                   status_code=400)
-    return Redirect(path=f"{request.url.path}?done={stay.id}", status_code=303)
-
-
 ROUTES = [
     list_registrations, register_permanent, declare_temporary, notice_absence, renew, end, person_history,
     expiring, run_expiry, list_establishments, create_establishment, show_establishment, link_token, declare_stays,
-    list_stays, show_stay, check_out, police_view, residents_statistics, occupancy, index_page, lodging_page,
-    lodging_submit,
+    list_stays, show_stay, check_out, police_view, residents_statistics, occupancy, *PAGES,
 ]

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import String, and_, delete, func, insert, or_, select
+from sqlalchemy import String, and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -610,11 +610,8 @@ def _clean_stay(data: Mapping[str, Any], problems: Problems, now: datetime) -> _
     return _StayInput(name, document, nationality, birth_year, room, arrival, departure, nights_of(arrival, departure))
 
 
-async def _taken_nights(session: AsyncSession, items: Sequence[tuple[str, _StayInput]],
-                        problems: Problems) -> None:
-    """A problem on each stay whose guest already holds one of its nights (anywhere on the platform), or
-    whose nights another stay of the same batch claims."""
-    tenant_id = session_tenant(session)
+def _same_batch(items: Sequence[tuple[str, _StayInput]], problems: Problems) -> None:
+    """A problem on each row of a batch whose guest another row already claims for one of its nights."""
     claimed: dict[tuple[str, date], str] = {}
     for prefix, stay in items:
         for night in stay.nights:
@@ -624,13 +621,17 @@ async def _taken_nights(session: AsyncSession, items: Sequence[tuple[str, _StayI
                              f"Khách này đã được khai báo cho đêm {night:%d/%m/%Y} ở dòng khác của lô",
                              f"This guest is declared for the night of {night:%Y-%m-%d} in another row of the batch")
                 break
+
+
+async def _taken_nights(session: AsyncSession, items: Sequence[tuple[str, _StayInput]], problems: Problems) -> None:
+    """A problem on each stay whose guest already holds one of its nights, at an establishment of this
+    ward (named) or of another unit (only the unit)."""
+    tenant_id = session_tenant(session)
     keys = sorted({stay.key for _, stay in items})
     held: dict[tuple[str, date], GuestNight] = {}
     for start in range(0, len(keys), 500):
         rows = await session.execute(select(GuestNight).where(GuestNight.guest_key.in_(keys[start:start + 500])))
         held.update(((r.guest_key, r.night), r) for r in rows.scalars())
-    if not held:
-        return
     names: dict[uuid.UUID, str] = {}
     for prefix, stay in items:
         taken = next((held[(stay.key, n)] for n in stay.nights if (stay.key, n) in held), None)
@@ -650,41 +651,75 @@ async def _taken_nights(session: AsyncSession, items: Sequence[tuple[str, _StayI
                      f"This guest is already declared for the night of {taken.night:%Y-%m-%d} at {where_en}")
 
 
+async def _operated(session: AsyncSession, establishment_id: Any, narrow: Narrow,
+                    items: Sequence[tuple[str, _StayInput]]) -> tuple[uuid.UUID, uuid.UUID, str, int]:
+    """One query for what a declaration checks: (tenant, id, status) of the establishment, narrowed to the
+    caller's, and how many nights its guests may already hold (guest keys in the batch, nights between its
+    first and last: a superset, resolved exactly by :func:`_taken_nights` when not zero).
+    ``NOT_FOUND`` / ``FORBIDDEN`` as :func:`get_establishment`."""
+    problems = Problems()
+    eid = _id({"establishment_id": establishment_id}, "establishment_id", problems)
+    problems.check()
+    held: Any = literal(0)
+    if items:
+        nights = [n for _, stay in items for n in stay.nights]
+        held = (select(func.count()).select_from(GuestNight).where(
+            GuestNight.guest_key.in_(sorted({stay.key for _, stay in items})),
+            GuestNight.night >= min(nights), GuestNight.night <= max(nights)).scalar_subquery())
+    found = (await session.execute(narrow(
+        select(Establishment.tenant_id, Establishment.id, Establishment.status, held).where(Establishment.id == eid),
+        "residence.establishment"))).first()
+    if found is None:
+        await get_establishment(session, eid, narrow)  # raises the right error
+    return tuple(found)
+
+
 async def declare_stays(session: AsyncSession, establishment_id: Any, rows: Sequence[Mapping[str, Any]], *,
                         narrow: Narrow = _all_rows, declared_by: str | None = None,
                         now: datetime | None = None) -> list[Stay]:
     """Declare guests' stays at an establishment the caller operates, all or nothing: every bad row is
-    reported (fields ``stays.<n>.<field>``) and nothing is written."""
+    reported (fields ``stays.<n>.<field>``) and nothing is written.
+
+    The hot path of lodging (operators declare around the clock), in four statements: one check (the
+    establishment, narrowed to the caller's, with the count of nights its guests may already hold), the
+    stays' INSERT, their audit entries (core, same flush), the guests' nights. Only when nights may be
+    held does a second query find which, for the message. Two declarations of the same guest racing
+    past the check meet on the nights' primary key: the second gets ``CONFLICT`` and its transaction
+    writes nothing.
+    """
     now = to_utc(now or now_utc())
-    establishment = await get_establishment(session, establishment_id, narrow)
     problems = Problems()
-    if establishment.status != "active":
-        problems.add("establishment_id", "Cơ sở lưu trú đã đóng", "The establishment is closed")
     if not rows:
         problems.add("stays", "Cần ít nhất một khách", "At least one guest is required")
     if len(rows) > BATCH_LIMIT:
         problems.add("stays", f"Tối đa {BATCH_LIMIT} khách một lần", f"At most {BATCH_LIMIT} guests at a time")
-    problems.check()
     items: list[tuple[str, _StayInput]] = []
-    for index, data in enumerate(rows):
-        prefix = f"stays.{index}." if len(rows) > 1 else ""
-        problems.prefix = prefix
-        cleaned = _clean_stay(data if isinstance(data, Mapping) else {}, problems, now)
-        if cleaned is not None:
-            items.append((prefix, cleaned))
-    problems.prefix = ""
-    await _taken_nights(session, items, problems)
+    if not problems:
+        for index, data in enumerate(rows):
+            prefix = f"stays.{index}." if len(rows) > 1 else ""
+            problems.prefix = prefix
+            cleaned = _clean_stay(data if isinstance(data, Mapping) else {}, problems, now)
+            if cleaned is not None:
+                items.append((prefix, cleaned))
+        problems.prefix = ""
+    tenant_id, eid, status, held = await _operated(session, establishment_id, narrow, items)
+    if status != "active":
+        problems.add("establishment_id", "Cơ sở lưu trú đã đóng", "The establishment is closed")
+    if len(items) > 1:
+        _same_batch(items, problems)
+    if held:
+        await _taken_nights(session, items, problems)
     problems.check()
-    stays = [Stay(tenant_id=establishment.tenant_id, establishment_id=establishment.id, guest_name=s.guest_name,
+    stays = [Stay(tenant_id=tenant_id, establishment_id=eid, guest_name=s.guest_name,
                   guest_document=s.guest_document, guest_nationality=s.guest_nationality,
                   guest_birth_year=s.guest_birth_year, room=s.room, arrival=s.arrival,
                   planned_departure=s.planned_departure, declared_by=declared_by) for _, s in items]
     session.add_all(stays)
     await session.flush()
-    nights = [{"guest_key": s.key, "night": n, "tenant_id": row.tenant_id, "stay_id": row.id}
+    nights = [{"guest_key": s.key, "night": n, "tenant_id": tenant_id, "stay_id": row.id}
               for (_, s), row in zip(items, stays, strict=True) for n in s.nights]
-    try:  # no savepoint (two round trips fewer): a lost race aborts the whole transaction, as it must
-        await session.execute(insert(GuestNight), nights)
+    try:  # a Core insert (the ORM's bulk path costs more than the statement); no savepoint: a lost race
+        await session.execute(insert(GuestNight.__table__), nights)  # aborts the whole transaction, as it must
     except IntegrityError as exc:
         raise conflict("Khách vừa được khai báo ở cơ sở khác cho cùng đêm; hãy kiểm tra lại",
                        "The guest was just declared elsewhere for the same night; check again") from exc
