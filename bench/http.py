@@ -4,7 +4,7 @@
     make bench BENCH_ARGS="http --quick"               # 3 s per load
     make bench BENCH_ARGS="http --seconds 20 --workers 2"
 
-The data is :mod:`bench.population` in ``wardhub_bench`` (reused when the database already holds it;
+The data is :mod:`bench.population` in ``wardhub_bench_http`` (reused when the database already holds it;
 ``--quick`` takes whatever population is there, else builds 60,000 persons). The app runs as production
 does: ``WARDHUB_ENV=production``, JSON logs at WARNING, every shipped plugin loaded (their migrations
 applied), as the app's own PostgreSQL role under row-level security, with ``--workers`` 1 and then 2.
@@ -38,6 +38,7 @@ from typing import Any
 from bench import RUN_INFO, Measurement, benchmark
 from bench.residents import DEFAULT_PG
 
+HTTP_DB = "wardhub_bench_http"  # its own database: ``residents`` drops and rebuilds ``wardhub_bench``
 SECRET = "bench-secret-key-bench-secret-key-0123456789"
 HOUSEHOLDS = ("query Households { residents { households(first: 50) { edges { node { id code "
               "members { id fullName sex birthDate } } } } } }")
@@ -52,10 +53,10 @@ async def _population(admin_url: str, quick: bool):
     from bench.population import build, existing
 
     full = int(os.environ.get("WARDHUB_BENCH_PERSONS", "1000000"))
-    found = await existing(admin_url, full)
+    found = await existing(admin_url, full, database=HTTP_DB)
     if found is None and quick:
-        found = await existing(admin_url, 60_000)
-    return found or await build(admin_url, 60_000 if quick else full, 150)
+        found = await existing(admin_url, 60_000, database=HTTP_DB)
+    return found or await build(admin_url, 60_000 if quick else full, 150, database=HTTP_DB)
 
 
 async def _prepare(population) -> tuple[dict[str, str], str, str]:

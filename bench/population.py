@@ -43,21 +43,21 @@ class Population:
     seconds: float
 
 
-def urls(admin_url: str) -> tuple[str, str]:
-    admin = make_url(admin_url).set(drivername="postgresql+asyncpg", database=BENCH_DB)
+def urls(admin_url: str, database: str = BENCH_DB) -> tuple[str, str]:
+    admin = make_url(admin_url).set(drivername="postgresql+asyncpg", database=database)
     app = admin.set(username=APP_ROLE, password=APP_PASSWORD)
     return admin.render_as_string(hide_password=False), app.render_as_string(hide_password=False)
 
 
-async def _fresh_database(admin_url: str) -> None:
+async def _fresh_database(admin_url: str, database: str) -> None:
     import asyncpg
 
     url = make_url(admin_url)
     conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host or "127.0.0.1",
                                  port=url.port or 5432, database=url.database or "postgres")
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{database}"')
     finally:
         await conn.close()
 
@@ -141,7 +141,8 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
 
 
-async def build(admin_url: str, persons: int = 1_000_000, wards: int = 150) -> Population:
+async def build(admin_url: str, persons: int = 1_000_000, wards: int = 150, database: str = BENCH_DB) -> Population:
+    """Make ``database`` afresh (``http`` uses its own, so that it never races ``residents``)."""
     import asyncpg
 
     from core.app import load_plugins, migration_dirs
@@ -149,8 +150,8 @@ async def build(admin_url: str, persons: int = 1_000_000, wards: int = 150) -> P
     from core.settings import Settings
 
     started = time.perf_counter()
-    await _fresh_database(admin_url)
-    admin, app = urls(admin_url)
+    await _fresh_database(admin_url, database)
+    admin, app = urls(admin_url, database)
     settings = Settings(database_url=app, admin_database_url=admin, environment="production",
                         secret_key="bench-secret-key-bench-secret-key-0123456789", log_level="WARNING",
                         plugins=("residents",))
@@ -159,14 +160,14 @@ async def build(admin_url: str, persons: int = 1_000_000, wards: int = 150) -> P
     households, people, registry = _rows(ward_ids, persons)
     url = make_url(admin)
     conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host or "127.0.0.1",
-                                 port=url.port or 5432, database=BENCH_DB)
+                                 port=url.port or 5432, database=database)
     try:
         for table, rows in (("residents_households", households), ("residents_persons", people),
                             ("residents_id_registry", registry)):
             for start in range(0, len(rows), 100_000):
                 await conn.copy_records_to_table(table, records=rows[start:start + 100_000])
         await conn.execute("ANALYZE")
-        await conn.execute(f"COMMENT ON DATABASE \"{BENCH_DB}\" IS '{_marker(len(people), len(ward_ids))}'")
+        await conn.execute(f"COMMENT ON DATABASE \"{database}\" IS '{_marker(len(people), len(ward_ids))}'")
     finally:
         await conn.close()
     return Population(admin, app, ward_ids, len(people), len(households), time.perf_counter() - started)
@@ -176,21 +177,21 @@ def _marker(persons: int, wards: int) -> str:
     return f"wardhub bench population v2: {persons} persons, {wards} wards"
 
 
-async def existing(admin_url: str, persons: int, wards: int = 150) -> Population | None:
-    """The population :func:`build` left in ``wardhub_bench`` for these figures (its database comment says
+async def existing(admin_url: str, persons: int, wards: int = 150, database: str = BENCH_DB) -> Population | None:
+    """The population :func:`build` left in ``database`` for these figures (its database comment says
     so), or None. Benchmarks that only read (``http``) reuse it rather than spend minutes rebuilding."""
     import asyncpg
 
-    admin, app = urls(admin_url)
+    admin, app = urls(admin_url, database)
     url = make_url(admin)
     try:
         conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host or "127.0.0.1",
-                                     port=url.port or 5432, database=BENCH_DB)
+                                     port=url.port or 5432, database=database)
     except asyncpg.InvalidCatalogNameError:
         return None
     try:
         comment = await conn.fetchval("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                                      "WHERE datname = $1", BENCH_DB)
+                                      "WHERE datname = $1", database)
         if comment != _marker(persons, wards):
             return None
         province = await conn.fetchval("SELECT id FROM tenants WHERE scheme = 'current' AND code = '79'")
