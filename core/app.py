@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -111,6 +112,15 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
         if redis is not None:
             await redis.aclose()
 
+    async def freeze_heap() -> None:
+        """Put what start-up left alive (modules, schemas, policies: a large heap) out of the cyclic
+        collector's reach. Otherwise every full collection walks all of it — measured at ~0.3-0.9 s each,
+        every ~20 GraphQL requests on a 2-core machine — while requests wait. Not in tests, which make
+        many apps in one process."""
+        if settings.environment != "test":
+            gc.collect()
+            gc.freeze()
+
     metrics = PrometheusConfig(app_name="wardhub", prefix="wardhub", group_path=True, exclude_unhandled_paths=True)
     return Litestar(
         route_handlers=[
@@ -133,7 +143,7 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
             "change_types": ChangeTypes(manager.collect("wardhub_change_types")),
             "graphql_rate": RequestRateLimit("graphql", settings.graphql_rate_per_minute, redis, prefix),
         }),
-        on_startup=[db.check_role, start_access],
+        on_startup=[db.check_role, start_access, freeze_heap],
         on_shutdown=[stop_access, db.dispose],
         openapi_config=OpenAPIConfig(title="WardHub", version=core.__version__, path="/schema"),
         request_max_body_size=MAX_BODY,
