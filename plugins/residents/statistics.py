@@ -1,7 +1,8 @@
 """Population figures, computed in SQL over the session's tenant scope.
 
-Every figure is one ``GROUP BY`` query over present persons (or active households): the database does
-the counting, Python only labels the groups. The session decides what is counted: a ward's session
+Every figure is a ``GROUP BY`` over present persons (or active households), and the figures over the
+same rows go to the database as one ``UNION ALL`` statement (two in all, plus the labels): the database
+does the counting, Python only labels the groups. The session decides what is counted: a ward's session
 gives the ward's figures, a session scoped to a district's wards gives their sums (``by_unit`` splits
 the totals per ward). Policy families come from plugins answering
 :func:`~plugins.residents.hookspecs.wardhub_residents_policy_family_counts`; with no answer the figure is
@@ -10,11 +11,25 @@ the totals per ward). Policy families come from plugins answering
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    join,
+    literal,
+    literal_column,
+    outerjoin,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.residents import reference as ref
@@ -50,12 +65,29 @@ IN_NEIGHBOURHOOD = and_(Neighbourhood.tenant_id == Household.tenant_id, Neighbou
 ACTIVE = Household.status == "active"
 
 
-async def _grouped(session: AsyncSession, key, *where) -> dict[Any, int]:
-    """``{key value: persons}`` for present persons; ``key`` is computed in a subquery and grouped outside,
-    so the database compares a plain column (bind parameters inside ``key`` never meet twice)."""
-    rows = select(key.label("k")).where(PRESENT, *where).subquery()
-    result = await session.execute(select(rows.c.k, func.count()).group_by(rows.c.k))
-    return dict(result.all())
+def _counted(kind: str, key, source=None, *where) -> Select:
+    """One branch of a figures statement: ``(kind, key as text, count)`` grouped by ``key``.
+
+    ``key`` is computed in a subquery and grouped outside, so the database compares a plain column (bind
+    parameters inside ``key`` never meet twice); ``source`` is what to select from (persons by default)."""
+    rows = select(key.label("k"))
+    if source is not None:
+        rows = rows.select_from(source)
+    rows = rows.where(*where).subquery()
+    return select(literal_column(f"'{kind}'").label("kind"), cast(rows.c.k, String).label("k"),
+                  func.count().label("n")).group_by(rows.c.k)
+
+
+async def _figures(session: AsyncSession, *branches: Select) -> dict[str, dict[str | None, int]]:
+    """Run the branches as one ``UNION ALL`` statement (one round trip, one plan): ``{kind: {key: count}}``."""
+    found: dict[str, dict[str | None, int]] = {}
+    for kind, key, count in (await session.execute(union_all(*branches))).all():
+        found.setdefault(kind, {})[key] = count
+    return found
+
+
+def _by_id(counts: dict[str | None, int]) -> dict[Any, int]:
+    return {uuid.UUID(k) if k is not None else None: v for k, v in counts.items()}
 
 
 def _labelled(terms: Iterable[ref.Term], counts: dict[Any, int], *, keep_zero: bool) -> list[dict[str, Any]]:
@@ -63,28 +95,18 @@ def _labelled(terms: Iterable[ref.Term], counts: dict[Any, int], *, keep_zero: b
     return rows if keep_zero else sorted((r for r in rows if r["persons"]), key=lambda r: -r["persons"])
 
 
-async def _by_neighbourhood(session: AsyncSession) -> list[dict[str, Any]]:
-    """Households and persons per top-level neighbourhood (a tổ dân phố counts in its khu phố / ấp)."""
-    top = func.coalesce(Neighbourhood.parent_id, Neighbourhood.id)
-    households = select(Household.tenant_id, top.label("top")).outerjoin(Neighbourhood, IN_NEIGHBOURHOOD).where(
-        ACTIVE
-    ).subquery()
-    house_counts = await session.execute(
-        select(households.c.tenant_id, households.c.top, func.count())
-        .group_by(households.c.tenant_id, households.c.top)
-    )
-    persons = select(Household.tenant_id, top.label("top")).select_from(Person).join(Household, IN_HOUSEHOLD).outerjoin(
-        Neighbourhood, IN_NEIGHBOURHOOD
-    ).where(PRESENT).subquery()
-    person_counts = await session.execute(
-        select(persons.c.tenant_id, persons.c.top, func.count()).group_by(persons.c.tenant_id, persons.c.top)
-    )
+async def _by_neighbourhood(session: AsyncSession, households: dict[str | None, int],
+                            persons: dict[str | None, int]) -> list[dict[str, Any]]:
+    """Households and persons per top-level neighbourhood (a tổ dân phố counts in its khu phố / ấp);
+    the counts are keyed ``"<tenant id>|<neighbourhood id>"`` (see :func:`compute`)."""
     figures: dict[tuple, dict[str, Any]] = {}
-    for tenant_id, top_id, count in house_counts:
-        figures[(tenant_id, top_id)] = {"tenant_id": tenant_id, "id": top_id, "households": count, "persons": 0}
-    for tenant_id, top_id, count in person_counts:
-        figures.setdefault((tenant_id, top_id), {"tenant_id": tenant_id, "id": top_id, "households": 0})
-        figures[(tenant_id, top_id)]["persons"] = count
+    for counts, field in ((households, "households"), (persons, "persons")):
+        for key, count in counts.items():
+            tenant_text, _, top_text = (key or "").partition("|")
+            tenant_id, top_id = uuid.UUID(tenant_text), uuid.UUID(top_text) if top_text else None
+            row = figures.setdefault((tenant_id, top_id), {"tenant_id": tenant_id, "id": top_id, "households": 0,
+                                                           "persons": 0})
+            row[field] = count
     ids = [key[1] for key in figures if key[1] is not None]
     names = {}
     if ids:
@@ -117,12 +139,29 @@ async def compute(
 ) -> dict[str, Any]:
     """Totals and breakdowns over the session's tenant scope (see the module's docstring)."""
     today = today or today_in_vietnam()
-    households_by_unit = dict((await session.execute(
-        select(Household.tenant_id, func.count()).where(ACTIVE).group_by(Household.tenant_id))).all())
-    persons_by_unit = dict((await session.execute(
-        select(Person.tenant_id, func.count()).where(PRESENT).group_by(Person.tenant_id))).all())
+    top = func.coalesce(Neighbourhood.parent_id, Neighbourhood.id)
+    # The neighbourhood key carries the unit too: a district's wards have neighbourhoods of their own.
+    area = cast(Household.tenant_id, String).concat("|").concat(func.coalesce(cast(top, String), ""))
+    with_area = outerjoin(Household, Neighbourhood, IN_NEIGHBOURHOOD)
+    persons_with_area = join(Person, Household, IN_HOUSEHOLD).outerjoin(Neighbourhood, IN_NEIGHBOURHOOD)
+    # Two statements for every figure: one over households, one over present persons.
+    house = await _figures(
+        session,
+        _counted("unit", Household.tenant_id, None, ACTIVE),
+        _counted("area", area, with_area, ACTIVE),
+    )
+    people = await _figures(
+        session,
+        _counted("unit", Person.tenant_id, None, PRESENT),
+        _counted("sex", Person.sex, None, PRESENT),
+        _counted("band", band_expression(age_expression(today)), None, PRESENT),
+        _counted("ethnicity", Person.ethnicity, None, PRESENT),
+        _counted("religion", Person.religion, None, PRESENT),
+        _counted("area", area, persons_with_area, PRESENT),
+    )
+    households_by_unit, persons_by_unit = _by_id(house.get("unit", {})), _by_id(people.get("unit", {}))
     units = await unit_labels(session, set(households_by_unit) | set(persons_by_unit))
-    by_band = await _grouped(session, band_expression(age_expression(today)))
+    by_band = people.get("band", {})
     return {
         "as_of": today.isoformat(),
         "households": sum(households_by_unit.values()),
@@ -132,13 +171,13 @@ async def compute(
              "persons": persons_by_unit.get(t, 0)}
             for t in sorted(units, key=lambda t: units[t])
         ],
-        "by_sex": _labelled(ref.SEXES, await _grouped(session, Person.sex), keep_zero=True),
+        "by_sex": _labelled(ref.SEXES, people.get("sex", {}), keep_zero=True),
         "by_age_band": [
             {"code": code, "vi": vi, "en": en, "persons": by_band.get(code, 0)}
             for code, _low, _high, vi, en in ref.AGE_BANDS
         ],
-        "by_ethnicity": _labelled(ref.ETHNICITIES, await _grouped(session, Person.ethnicity), keep_zero=False),
-        "by_religion": _labelled(ref.RELIGIONS, await _grouped(session, Person.religion), keep_zero=False),
-        "by_neighbourhood": await _by_neighbourhood(session),
+        "by_ethnicity": _labelled(ref.ETHNICITIES, people.get("ethnicity", {}), keep_zero=False),
+        "by_religion": _labelled(ref.RELIGIONS, people.get("religion", {}), keep_zero=False),
+        "by_neighbourhood": await _by_neighbourhood(session, house.get("area", {}), people.get("area", {})),
         "policy_families": merge_policy_families(await policy_families()) if policy_families else None,
     }

@@ -129,6 +129,10 @@ async def test_a_district_session_sums_its_wards(scoped, make_tenant, register_o
         only_a = await statistics.compute(session, today=TODAY)
     assert (both["households"], both["persons"]) == (3, 4)
     assert (only_a["households"], only_a["persons"]) == (1, 2)
+    # every branch of the one-statement figures is scoped, not only the totals
+    assert {r["code"]: r["persons"] for r in only_a["by_sex"]} == {"male": 1, "female": 1}
+    assert sum(r["persons"] for r in only_a["by_age_band"]) == 2
+    assert [(r["households"], r["persons"]) for r in only_a["by_neighbourhood"]] == [(1, 2)]
     assert {r["code"]: r["persons"] for r in both["by_sex"]} == {"male": 2, "female": 2}
     assert {u["tenant_id"]: (u["households"], u["persons"]) for u in both["by_unit"]} == {a.id: (1, 2), b.id: (2, 2)}
     assert a.code in next(u["unit"] for u in both["by_unit"] if u["tenant_id"] == a.id)
