@@ -156,3 +156,40 @@ async def test_the_switch_links_keep_the_page_and_its_other_parameters(client):
     assert 'href="/?page=2&amp;lang=vi"' in response.text
     assert 'href="/?page=2&amp;lang=en"' in response.text
     assert 'aria-current="true">English' in response.text
+
+
+# -- the console's administration pages -------------------------------------------------------------------------
+CONSOLE_ID = re.compile(r"""["']((?:admin|console)\.[a-z_]+(?:\.[a-z_]+)+)["']""")
+
+
+def test_every_id_the_console_names_in_code_or_templates_exists_in_both_languages(settings):
+    """Ids the admin pages name anywhere (also in Python, and as either branch of a conditional in a
+    template, which the scan of ``_("…")`` above does not see) are in the catalog, in vi and en."""
+    from pathlib import Path
+
+    from core.web.i18n import CORE_CATALOGS
+
+    ui = build_web_ui(settings, load_plugins(settings))
+    core = ui.catalog.sources["core"]
+    for path in CORE_CATALOGS:  # each of core's catalog files is merged in, and complete
+        messages = load_messages(path)
+        assert check_messages(path.name, messages) == []
+        assert set(messages) <= set(core)
+    root = Path(__file__).resolve().parents[2] / "core" / "web"
+    sources = [*(root / "admin").glob("*.py"), *(root / "templates" / "admin").glob("*.html"),
+               root / "templates" / "base.html"]
+    named = {(path.name, key) for path in sources for key in CONSOLE_ID.findall(path.read_text(encoding="utf-8"))}
+    assert len(named) > 100
+    assert sorted(f"{name}: {key}" for name, key in named if key not in core) == []
+
+
+async def test_the_admin_pages_show_no_raw_message_id_in_either_language(make_tenant, client):
+    ward = await make_tenant(plugins=())
+    pages = [f"/t/{ward.key}/admin/{name}" for name in ("plugins", "roles", "tokens", "audit")]
+    pages += ["/admin/units", "/admin/users", "/admin/units?q=zz", f"/t/{ward.key}/"]
+    for lang in ("vi", "en"):
+        for path in pages:
+            response = await client.get(path, params={"lang": lang})
+            assert response.status_code == 200, path
+            assert lang_of(response.text) == lang
+            assert not re.search(r">\s*(admin|console)\.[a-z_.]+", response.text), (path, lang)
