@@ -5,7 +5,7 @@
   set, where the server connects as the role that owns no table, under
   row-level security). Tests seed it through ``live_server.add_ward()``, ``add_user()`` and ``run()``, which
   write to the same database from the test process.
-* ``browser`` (one per test session): Debian's Chromium (``/usr/bin/chromium``, or ``WARDHUB_CHROMIUM``)
+* ``browser`` (one per test module, see there why): Debian's Chromium (``/usr/bin/chromium``, or ``WARDHUB_CHROMIUM``)
   driven by Playwright for Python, headless. Playwright never downloads a browser of its own here.
   A missing Chromium is first installed with ``scripts/ensure-chromium`` (``apt-get``, as root); if that
   fails the browser tests FAIL, saying how to install it: they never skip.
@@ -250,9 +250,13 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     in_thread(drop)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium under Playwright, one for the test session."""
+    """Headless Debian Chromium under Playwright, one per test module.
+
+    Not one per session: Playwright's sync API keeps its event loop marked running in the main thread while
+    it is started, and the async tests (pytest-asyncio) and ``asyncio.run`` of other modules cannot run then;
+    stopping it at the end of the module gives the thread back."""
     executable = chromium_executable()
     try:
         from playwright.sync_api import sync_playwright

@@ -9,7 +9,7 @@ when ``WARDHUB_TEST_POSTGRES`` is set), headless Debian Chromium under Playwrigh
   (the ward's points drawn) under ``var/screenshots/``;
 * an officer of ward A typing ward B's addresses gets 403/404 pages, and none of B's names or codes.
 
-One server per backend and one browser for the whole session (``core.testing_browser``).
+One server per backend for the whole session, one browser for the module (``core.testing_browser``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ headless Debian Chromium driven by Playwright (``browser``), and the ward's poin
 markers over a blank map: no tiles are configured).
 
 The fixtures are core's (``core.testing_browser``), shared with the console suite in ``tests/browser``: one
-server per backend and one browser per test session. A missing Chromium is installed by
+server per backend for the test session, one browser per module. A missing Chromium is installed by
 ``scripts/ensure-chromium`` (``make test``) or the test fails, saying so; it never skips. The screenshot is kept
 at ``var/screenshots/economic_units_map.png`` (PostgreSQL: ``economic_units_map-postgres.png``).
 """
