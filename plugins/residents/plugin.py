@@ -156,8 +156,9 @@ def wardhub_graphql():
 def wardhub_change_types() -> list:
     """Changes a resident may propose to their own household (core's approval workflow)."""
     from plugins.residents.changes import CHANGE_TYPES
+    from plugins.residents.portal import change_types
 
-    return CHANGE_TYPES
+    return CHANGE_TYPES + change_types()
 
 
 @hookimpl

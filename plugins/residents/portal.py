@@ -1,12 +1,12 @@
 """The resident portal: a signed-in ``resident`` proposes changes to their own household from the web.
 
 * ``GET /t/{tenant}/residents/web/my-household/propose`` — the forms: a member's phone and occupation
-  (``person_contact``), a member joining the household, a birth for instance (``add_member``), and a member
-  who moved away (``member_moved_away``).
-* ``POST …/propose/contact``, ``…/propose/member``, ``…/propose/moved`` — send the proposal through core's
-  approval workflow (:func:`core.toolkit.propose_change`), then go to core's ``/t/{tenant}/requests`` page,
-  where the resident follows it. A mistake shows the form again with each field's error beside it (vi/en),
-  nothing written.
+  (``person_contact``), the household's address (``household_address``, declared here), a member joining the
+  household, a birth for instance (``add_member``), and a member who moved away (``member_moved_away``).
+* ``POST …/propose/contact``, ``…/propose/address``, ``…/propose/member``, ``…/propose/moved`` — send the
+  proposal through core's approval workflow (:func:`core.toolkit.propose_change`), then go to core's
+  ``/t/{tenant}/requests`` page, where the resident follows it. A mistake shows the form again with each
+  field's error beside it (vi/en), nothing written.
 
 The household is the one the caller's ``resident`` role names (``household`` attribute); the members offered
 and accepted are read through the same row filters as every other page, and core checks again that the
@@ -31,7 +31,8 @@ from plugins.residents.models import Household, Person
 from plugins.residents.pages import _own_household
 
 PROPOSE = requires("core.change:propose", "residents.household:read")
-KINDS = ("contact", "member", "moved")
+KINDS = ("contact", "address", "member", "moved")
+MAX_ADDRESS = 255
 
 
 def _csrf(request: Request) -> str:
@@ -153,6 +154,15 @@ async def propose_contact(request: Request, db_session: DbSession, access: Acces
     return await _send(request, db_session, access, "contact", "person_contact", person_id, values, form)
 
 
+@post("/web/my-household/propose/address", guards=[PROPOSE], status_code=303)
+async def propose_address(request: Request, db_session: DbSession, access: Access) -> Response:
+    """The household's new address (a house renumbered, a correction): the head or any member may propose it."""
+    form = await _form(request)
+    household, _ = await _own(db_session, access)
+    return await _send(request, db_session, access, "address", "household_address", str(household.id),
+                       {"address": form.get("address", "")}, form)
+
+
 @post("/web/my-household/propose/member", guards=[PROPOSE], status_code=303)
 async def propose_member(request: Request, db_session: DbSession, access: Access) -> Response:
     """A person joining the household (a birth, for instance)."""
@@ -180,7 +190,41 @@ async def _refused(request: Request, session: Any, access: Any, kind: str, form:
                        message=error.message, status_code=400)
 
 
-PORTAL = [propose_page, propose_contact, propose_member, propose_moved]
+PORTAL = [propose_page, propose_contact, propose_address, propose_member, propose_moved]
+
+
+# -- the household's address, a change type of its own ---------------------------------------------------
+
+def validate_address(session: Any, household: Household, values: Any) -> dict[str, Any]:
+    from core.toolkit import bad_input
+
+    unknown = sorted(set(values) - {"address"})
+    if unknown:
+        raise bad_input(f"values.{unknown[0]}", "Không thể đề xuất thay đổi trường này",
+                        "This field cannot be changed through a proposal")
+    if household.status != "active":
+        raise bad_input("target_id", "Hộ gia đình đã giải thể", "The household has been dissolved")
+    address = " ".join(str(values.get("address") or "").split())
+    if not address or len(address) > MAX_ADDRESS:
+        raise bad_input("values.address", f"Hãy ghi địa chỉ mới (tối đa {MAX_ADDRESS} ký tự)",
+                        f"Give the new address ({MAX_ADDRESS} characters at most)")
+    if address == household.address:
+        raise bad_input("values.address", "Địa chỉ mới trùng với địa chỉ đang ghi trong sổ",
+                        "The new address is the one already in the register")
+    return {"address": address}
+
+
+async def apply_address(session: Any, household: Household, values: Any) -> None:
+    household.address = values["address"]  # an ORM write: versioned and audited like every other
+    await session.flush()
+
+
+def change_types() -> list:
+    from core.workflow.types import ChangeType
+
+    return [ChangeType("household_address", "Sửa địa chỉ của hộ", "Change the household's address",
+                       model=Household, resource="residents.household", validate=validate_address,
+                       apply=apply_address)]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "residents.portal.heading": ("Đề xuất thay đổi cho hộ của tôi", "Propose a change to my household"),
@@ -197,6 +241,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "residents.portal.new_occupation": ("Nghề nghiệp mới", "New occupation"),
     "residents.portal.note": ("Ghi chú cho cán bộ (không bắt buộc)", "Note for the officer (optional)"),
     "residents.portal.send": ("Gửi đề xuất", "Send the proposal"),
+    "residents.portal.address": ("Sửa địa chỉ của hộ", "Change the household's address"),
+    "residents.portal.new_address": ("Địa chỉ mới", "New address"),
     "residents.portal.member_heading": ("Thêm thành viên (ví dụ: con mới sinh)", "Add a member (a newborn, say)"),
     "residents.portal.member_hint": ("Người đến từ nơi khác trong hệ thống thì làm thủ tục chuyển đến tại phường.",
                                      "Someone moving in from another ward on the platform registers the move at the "

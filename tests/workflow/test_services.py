@@ -75,5 +75,5 @@ def test_bad_declarations_stop_start_up_naming_the_plugin(declared, message):
 def test_residents_declares_its_change_types(plugin_manager):
     types = ChangeTypes(plugin_manager.collect("wardhub_change_types"))
     names = {name for plugin, name in types.types if plugin == "residents"}
-    assert names == {"person_contact", "add_member", "member_moved_away"}
+    assert names == {"person_contact", "add_member", "member_moved_away", "household_address"}
     assert all(t.title_vi and t.title_en for t in types.types.values())

@@ -129,3 +129,26 @@ async def test_only_a_resident_with_a_household_has_the_portal(client_as, ward):
     assert (await officer.get(f"/t/{ward.key}/residents/web/my-household/propose")).status_code == 404
     integrator = await client_as("integrator", ward)
     assert (await integrator.get(f"/t/{ward.key}/residents/web/my-household/propose")).status_code == 403
+
+
+async def test_an_address_change_is_proposed_checked_and_applied(client_as, ward, scoped, people):
+    (mine,) = await _families(scoped, ward, people, 1)
+    resident = await client_as("resident", ward, {"household": str(mine)})
+    base = f"/t/{ward.key}/residents/web/my-household"
+    same = await resident.post(f"{base}/propose/address?lang=vi", data=_form({"address": "12 Nguyễn Trãi"}, resident))
+    assert same.status_code == 400 and 'id="address-address-error"' in same.text
+    assert "trùng với địa chỉ" in same.text
+    empty = await resident.post(f"{base}/propose/address?lang=en", data=_form({"address": "  "}, resident))
+    assert empty.status_code == 400 and "Give the new address" in empty.text
+    sent = await resident.post(f"{base}/propose/address", data=_form({"address": "  48  Lê Lợi "}, resident),
+                               follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    officer, chair = await client_as("ward_officer", ward), await client_as("ward_chair", ward)
+    inbox = await officer.get(f"/t/{ward.key}/inbox")
+    request_id = re.search(r'data-id="([0-9a-f-]{36})"', inbox.text).group(1)
+    assert "48 Lê Lợi" in inbox.text and "Sửa địa chỉ của hộ" in inbox.text
+    await officer.post(f"/t/{ward.key}/inbox/{request_id}/review", data=_form({}, officer))
+    await chair.post(f"/t/{ward.key}/inbox/{request_id}/approve", data=_form({}, chair))
+    async with scoped(ward) as session:
+        assert (await services.get_household(session, mine)).address == "48 Lê Lợi"
+    assert 'data-state="approved"' in (await resident.get(f"/t/{ward.key}/requests")).text
