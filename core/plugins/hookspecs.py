@@ -80,7 +80,10 @@ def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> None:
 
 @hookspec
 def wardhub_tenant_disabled(tenant: TenantRef, session: AsyncSession) -> None:
-    """The plugin was just disabled for ``tenant``. Its data stays; stop scheduled work here."""
+    """The plugin was just disabled for ``tenant``. Its data stays; stop scheduled work here.
+
+    ``session`` is scoped to the tenant and belongs to the transaction that records the change.
+    """
 
 
 @hookspec
@@ -96,7 +99,8 @@ def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict
 def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) -> int:
     """Delete every row the plugin holds for ``tenant``; return how many rows were deleted.
 
-    Called in one transaction for all plugins, children before parents is the plugin's own concern.
+    Called in one transaction for all plugins, with a ``session`` scoped to the tenant; deleting children
+    before parents is the plugin's own concern.
     An explicit, audited administrator action: never called when a plugin is merely disabled.
     """
 

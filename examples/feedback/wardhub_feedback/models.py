@@ -8,7 +8,7 @@
   (the reporter reads it with the tracking code).
 * ``feedback_photos``: photos of a report; the file is on disk (``storage.py``), the row keeps type, size, SHA-256.
 * ``feedback_settings``: the ward's settings for the plugin (days before an open report is overdue, anonymous
-  filings allowed per address and hour); one row per ward, defaults until it is saved.
+  filings allowed per address and hour); defaults until saved, then the most recently saved row.
 """
 
 from __future__ import annotations
@@ -72,8 +72,10 @@ class Photo(TenantOwned, Timestamped, Base):
 
 
 class Settings(TenantOwned, Timestamped, Base):
+    """The ward's settings: the most recently saved row counts (after a merge of wards the hook
+    ``wardhub_tenant_merged`` keeps only that one; no unique key, so that the merge can move both first)."""
+
     __tablename__ = "feedback_settings"
-    __table_args__ = (UniqueConstraint("tenant_id"),)
 
     overdue_days: Mapped[int] = mapped_column(Integer, default=15)
     anonymous_per_hour: Mapped[int] = mapped_column(Integer, default=5)

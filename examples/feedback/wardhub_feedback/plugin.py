@@ -137,6 +137,13 @@ async def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> No
 
 
 @hookimpl
+async def wardhub_tenant_merged(source: TenantRef, target: TenantRef, session: AsyncSession) -> None:
+    """The merged ward's reports (and their tracking codes) now belong to ``target``; of the two wards' settings
+    the most recently saved one is kept."""
+    await services.keep_latest_settings(session, target.id)
+
+
+@hookimpl
 async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
     """Every row (photos as metadata; the files stay under the photo folder, by tenant id)."""
     return await export_rows(session, TABLES)

@@ -174,8 +174,12 @@ def client_hash(tenant_id: uuid.UUID, address: str | None) -> str:
 
 
 # -- settings -------------------------------------------------------------------------------------------
+async def _settings_row(session: AsyncSession) -> Settings | None:
+    return await session.scalar(select(Settings).order_by(Settings.updated_at.desc(), Settings.id.desc()).limit(1))
+
+
 async def settings(session: AsyncSession) -> dict[str, int]:
-    row = await session.scalar(select(Settings))
+    row = await _settings_row(session)
     if row is None:
         return dict(DEFAULT_SETTINGS)
     return {"overdue_days": row.overdue_days, "anonymous_per_hour": row.anonymous_per_hour}
@@ -200,13 +204,14 @@ async def update_settings(session: AsyncSession, data: Any) -> dict[str, int]:
     for field in unknown:
         errors.add(field, "Không có thiết lập này", "No such setting")
     errors.raise_if_any()
-    row = await session.scalar(select(Settings))
+    row = await _settings_row(session)
     if row is None:
         row = Settings(**{**DEFAULT_SETTINGS, **values})
         session.add(row)
     else:
         for field, value in values.items():
             setattr(row, field, value)
+        row.updated_at = utcnow()
     await session.flush()
     return {"overdue_days": row.overdue_days, "anonymous_per_hour": row.anonymous_per_hour}
 
@@ -461,3 +466,13 @@ async def stats(session: AsyncSession, now: datetime | None = None) -> dict[str,
         "overdue_days": overdue_days,
         "overdue": overdue,
     }
+
+
+async def keep_latest_settings(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """After a merge both wards' settings rows carry the target's id: keep the most recently saved one."""
+    rows = list((await session.execute(select(Settings).where(Settings.tenant_id == tenant_id)
+                                       .order_by(Settings.updated_at.desc(), Settings.id.desc()))).scalars())
+    for row in rows[1:]:
+        await session.delete(row)
+    await session.flush()
+    return len(rows[1:])

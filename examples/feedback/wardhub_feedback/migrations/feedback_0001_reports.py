@@ -73,8 +73,7 @@ def upgrade() -> None:
           report_fk("feedback_photos"))
     table("feedback_settings",
           sa.Column("overdue_days", sa.Integer(), nullable=False),
-          sa.Column("anonymous_per_hour", sa.Integer(), nullable=False),
-          sa.UniqueConstraint("tenant_id", name="uq_feedback_settings_tenant_id"))
+          sa.Column("anonymous_per_hour", sa.Integer(), nullable=False))
 
 
 def downgrade() -> None:
