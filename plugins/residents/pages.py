@@ -126,10 +126,11 @@ async def _household_page(request: Request, session: AsyncSession, access: Any, 
                     entity_id="*", after={"fields": ["id_number", "ethnicity", "religion"],
                                           "ids": [str(p.id) for p in members]})
     current = access.tenant
+    sensitive = request.app.state.access.catalog.sensitive()
     sections = await sections_for(request.app.state.plugins, current.plugins, current.tenant, session,
-                                  [p.id for p in members], access.allows)
+                                  [p.id for p in members], access.allows, sensitive)
     household_sections = await household_sections_for(request.app.state.plugins, current.plugins, current.tenant,
-                                                      session, [found.id], access.allows)
+                                                      session, [found.id], access.allows, sensitive)
     area = await session.get(Neighbourhood, (found.tenant_id, found.neighbourhood_id)) \
         if found.neighbourhood_id else None
     return await render(request, "residents/household.html", {

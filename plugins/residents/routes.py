@@ -210,7 +210,7 @@ async def show_person(request: Request, db_session: DbSession, access: Access, c
         await record(db_session, tenant_id=person.tenant_id, action="read", entity=Person.__tablename__,
                      entity_id=str(person.id), after={"fields": ["id_number", "ethnicity", "religion"]})
     found = await sections_for(request.app.state.plugins, current_tenant.plugins, current_tenant.tenant,
-                               db_session, [person.id], access.allows)
+                               db_session, [person.id], access.allows, request.app.state.access.catalog.sensitive())
     return {**_shown(person, access, household), "sections": found[person.id]}
 
 

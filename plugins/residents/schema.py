@@ -227,7 +227,8 @@ def _sections_loader(info: strawberry.Info):
         # The hooks run savepoints and their own statements: hold the request's session for the whole batch.
         access = await request_access(info.context.request)
         async with info.context.session.exclusive() as session:
-            found = await sections_for(manager, current.plugins, current.tenant, session, list(ids), access.allows)
+            found = await sections_for(manager, current.plugins, current.tenant, session, list(ids), access.allows,
+                                       info.context.request.app.state.access.catalog.sensitive())
         return [[_section(s) for s in found.get(i, [])] for i in ids]
 
     return info.context.loader("residents.sections", load)
@@ -238,9 +239,10 @@ def _household_sections_loader(info: strawberry.Info):
         current = info.context.tenant
         manager = info.context.request.app.state.plugins
         access = await request_access(info.context.request)
+        sensitive = info.context.request.app.state.access.catalog.sensitive()
         async with info.context.session.exclusive() as session:
             found = await household_sections_for(manager, current.plugins, current.tenant, session, list(ids),
-                                                 access.allows)
+                                                 access.allows, sensitive)
         return [[_section(s) for s in found.get(i, [])] for i in ids]
 
     return info.context.loader("residents.household_sections", load)

@@ -8,13 +8,17 @@ per person, which costs it a query or more per row; the batched hook is the one 
 Households have their own batched hook (:func:`~plugins.residents.hookspecs.wardhub_residents_households_sections`),
 gathered by :func:`household_sections_for`. A section naming a ``permission`` is kept only when ``allows``
 (the caller's ``access.allows``) says the reader holds it; without ``allows`` such sections are left out.
+When that permission is one of ``sensitive`` (the catalog's sensitive permissions), showing the section is a
+read of personal data: one audit entry records which sections of which persons or households were shown.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
+
+from core.toolkit import audit
 
 SINGLE_HOOK = "wardhub_residents_person_sections"
 BATCH_HOOK = "wardhub_residents_persons_sections"
@@ -36,13 +40,27 @@ def _ordered(manager: Any, found: dict[uuid.UUID, dict[str, list[dict[str, Any]]
     }
 
 
+async def _record_reads(session: Any, tenant: Any, shown: dict[uuid.UUID, list[dict[str, Any]]],
+                        sensitive: Collection[str], entity: str) -> None:
+    """One audit entry for the sensitive sections shown (which plugin's which block, for which ids)."""
+    if not sensitive:
+        return
+    read = [(key, f"{s['plugin']}.{s['key']}") for key, sections in shown.items() for s in sections
+            if s.get("permission") in sensitive]
+    if read:
+        ids = sorted({str(key) for key, _ in read})
+        await audit(session, tenant_id=tenant.id, action="read", entity=entity,
+                    entity_id=ids[0] if len(ids) == 1 else "*",
+                    after={"sections": sorted({name for _, name in read}), "ids": ids})
+
+
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 async def household_sections_for(manager: Any, enabled: Iterable[str], tenant: Any, session: Any,
-                                 household_ids: Sequence[uuid.UUID], allows: Callable[[str], bool] | None = None
-                                 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
+                                 household_ids: Sequence[uuid.UUID], allows: Callable[[str], bool] | None = None,
+                                 sensitive: Collection[str] = ()) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """``{household id: [{"plugin": name, **section}, …]}``: one hook call per enabled plugin for the whole
     batch, plugins in dependency order; a failing plugin is left out (the others still show)."""
     if not household_ids:
@@ -56,12 +74,14 @@ async def household_sections_for(manager: Any, enabled: Iterable[str], tenant: A
             key = _uuid(hid)
             if key in found and sections:
                 found[key][result.plugin] = [{"plugin": result.plugin, **s} for s in sections]
-    return _ordered(manager, found, allows)
+    shown = _ordered(manager, found, allows)
+    await _record_reads(session, tenant, shown, sensitive, "residents_household_sections")
+    return shown
 
 
 async def sections_for(manager: Any, enabled: Iterable[str], tenant: Any, session: Any,
-                       person_ids: Sequence[uuid.UUID], allows: Callable[[str], bool] | None = None
-                       ) -> dict[uuid.UUID, list[dict[str, Any]]]:
+                       person_ids: Sequence[uuid.UUID], allows: Callable[[str], bool] | None = None,
+                       sensitive: Collection[str] = ()) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """``{person id: [{"plugin": name, **section}, …]}`` for ``person_ids``, plugins in dependency order.
 
     A failing plugin is left out (the others still show), as for every per-plugin hook."""
@@ -85,4 +105,6 @@ async def sections_for(manager: Any, enabled: Iterable[str], tenant: Any, sessio
             for result in await manager.call_each(SINGLE_HOOK, rest, tenant=tenant, session=session, person_id=pid):
                 if result.error is None and result.value:
                     found[pid][result.plugin] = [{"plugin": result.plugin, **s} for s in result.value]
-    return _ordered(manager, found, allows)
+    shown = _ordered(manager, found, allows)
+    await _record_reads(session, tenant, shown, sensitive, "residents_person_sections")
+    return shown

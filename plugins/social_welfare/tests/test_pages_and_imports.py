@@ -226,6 +226,16 @@ async def test_sensitive_standing_is_kept_to_its_readers(client, client_as, scop
     shown = await officer.get(household_page)
     assert 'data-key="policy_family"' in shown.text and 'data-key="poverty"' in shown.text
     assert 'data-key="merit"' in shown.text and 'data-key="allowances"' in shown.text
+    async with scoped(ward) as session:  # showing them was a read of sensitive data: recorded
+        read = (await session.execute(select(AuditEntry.entity, AuditEntry.after).where(
+            AuditEntry.action == "read", AuditEntry.actor_id == officer.user.id,
+            AuditEntry.entity.like("residents_%_sections")))).all()
+    after = {entity: data for entity, data in read}
+    assert after["residents_household_sections"]["sections"] == ["social_welfare.policy_family",
+                                                                 "social_welfare.poverty"]
+    assert after["residents_household_sections"]["ids"] == [str(old.household_id)]
+    assert set(after["residents_person_sections"]["sections"]) == {"social_welfare.allowances",
+                                                                   "social_welfare.merit"}
     resident = await client_as("resident", ward, {"household": str(old.household_id)})
     own = await resident.get(f"/t/{ward.key}/residents/web/my-household")
     assert own.status_code == 200 and old.full_name in own.text
