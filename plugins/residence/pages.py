@@ -143,8 +143,8 @@ async def index_page(request: Request, db_session: DbSession, access: Access, ki
     page = min(max(page, 1), pages)
     rows = list((await db_session.execute(query.order_by(Registration.start_date.desc(), Registration.id)
                                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).scalars())
-    names = await _names(db_session, {r.person_id for r in rows})
     found = await services.expiring(db_session)
+    names = await _names(db_session, {r.person_id for r in rows + found["ending"][:5]})
 
     def url(number: int) -> str:
         params = [(k, v) for k, v in (("kind", kind), ("status", status)) if v] + [("page", str(number))]
