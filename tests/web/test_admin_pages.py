@@ -266,7 +266,7 @@ async def test_a_token_made_on_the_page_is_shown_once_works_on_graphql_and_stops
     ({"name": "x", "roles": "integrator", "days": "abc"}, "days", "Số ngày hiệu lực là số nguyên từ 1 đến 366"),
     ({"name": "x", "roles": "platform_admin", "days": "30"}, "roles", "Vai trò không dùng được cho khóa API"),
 ])
-async def test_bad_token_forms_get_field_errors_and_make_no_token(make_tenant, client, data, field, vi):
+async def test_bad_token_forms_get_field_errors_and_make_no_token(make_tenant, client, db, data, field, vi):
     from core.auth import tokens
 
     ward = await make_tenant(plugins=())
@@ -274,7 +274,6 @@ async def test_bad_token_forms_get_field_errors_and_make_no_token(make_tenant, c
     assert response.status_code == 400, response.text
     assert field_error(response.text, field).startswith(vi)
     assert "wht_" not in response.text
-    db = client.app.state.db
     async with db.session(SYSTEM) as session:
         assert await tokens.list_tokens(session, ward.id) == []
 
