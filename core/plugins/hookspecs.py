@@ -91,7 +91,8 @@ def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict
     """Everything the plugin holds for ``tenant``, as JSON-ready rows keyed by table or entity name.
 
     Called for every loaded plugin (enabled or not: disabled plugins keep data), with a session scoped
-    to the tenant. Core writes the results of all plugins into one export, keyed by plugin name.
+    to the tenant. Returns the rows; core writes the results of all plugins into one export, keyed by plugin
+    name.
     """
 
 
@@ -164,7 +165,8 @@ def wardhub_messages() -> Mapping[str, tuple[str, str]] | str | Path | None:
 
     Called once at start-up. Every id starts with ``<plugin name>.`` (``hello.greetings.title``); both
     texts are required and must use the same ``{placeholders}``; a catalog breaking these rules stops
-    start-up. Templates show a message with ``{{ _("hello.greetings.count", count=3) }}``.
+    start-up. Templates show a message with ``{{ _("hello.greetings.count", count=3) }}``. Returns the mapping,
+    the path, or None.
     """
 
 
@@ -186,7 +188,7 @@ def wardhub_dashboard(tenant: TenantRef, session: AsyncSession, lang: str) -> li
 
     Called for each page view of a tenant that has enabled the plugin, with a read-only ``session``
     scoped to the tenant (each plugin runs in its own savepoint, and everything is rolled back at the
-    end) and the page's language. Returns :class:`core.web.contributions.Figure` values: ``title`` a
+    end) and the page's language ``lang``. Returns :class:`core.web.contributions.Figure` values: ``title`` a
     ``(vi, en)`` pair, a headline ``value``, and optionally ``series`` of ``(label, number)`` that core
     draws as an SVG bar or donut chart. Aggregate in SQL: this runs on every view of the dashboard.
     A plugin raising here, or returning a figure that cannot be drawn, gets an error notice in its

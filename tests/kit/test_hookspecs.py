@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from functools import cache
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def specs() -> dict[str, object]:
 
 
 @cache
-def test_functions() -> dict[str, str]:
+def project_tests() -> dict[str, str]:
     """``"path::name"`` → source of every test function of the project (not of the virtual environment)."""
     found: dict[str, str] = {}
     for top in TEST_ROOTS:
@@ -68,7 +69,7 @@ def test_every_hookspec_is_documented(name):
     doc = inspect.getdoc(fn) or ""
     assert len(doc) >= 80, f"{name}: document when it is called, its arguments and its result"
     for parameter in inspect.signature(fn).parameters:
-        assert f"``{parameter}``" in doc or f" {parameter} " in doc, f"{name}: the docstring never explains {parameter}"
+        assert re.search(rf"\b{parameter}\b", doc), f"{name}: the docstring never explains {parameter}"
     if str(inspect.signature(fn).return_annotation) != "None":
         assert "return" in doc.lower(), f"{name}: say what the hook returns and what core does with it"
     assert name in (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8"), f"{name}: missing from docs/plugins.md"
@@ -76,10 +77,10 @@ def test_every_hookspec_is_documented(name):
 
 @pytest.mark.parametrize("name", sorted(specs()))
 def test_every_hookspec_is_exercised_by_a_test(name):
-    naming = [test for test, source in test_functions().items() if name in source]
+    naming = [test for test, source in project_tests().items() if name in source]
     driving = THROUGH_THE_APP.get(name, [])
     for test in driving:
-        assert test in test_functions(), f"{name}: {test} does not exist any more"
+        assert test in project_tests(), f"{name}: {test} does not exist any more"
     assert naming or driving, f"{name}: no test exercises it (name it in a test, or list one in THROUGH_THE_APP)"
 
 
