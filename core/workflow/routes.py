@@ -98,6 +98,29 @@ def request_json(row: ChangeRequest, types: ChangeTypes, caller: Caller, lang: s
     }
 
 
+async def with_targets(session: AsyncSession, types: ChangeTypes, rows: list[ChangeRequest],
+                       items: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Add to each item ``target_label`` (the change type's ``describe`` of the target, one query per
+    kind of target) and ``labels`` (the titles of the proposed values), for the web pages."""
+    from sqlalchemy import select
+
+    wanted: dict[type, set[uuid.UUID]] = {}
+    for row in rows:
+        change_type = types.get(row.plugin, row.change_type)
+        if change_type is not None and change_type.describe is not None:
+            wanted.setdefault(change_type.model, set()).add(row.target_id)
+    found: dict[tuple[type, uuid.UUID], Any] = {}
+    for model, ids in wanted.items():
+        for target in (await session.execute(select(model).where(model.id.in_(sorted(ids))))).scalars():
+            found[(model, target.id)] = target
+    for row, item in zip(rows, items, strict=True):
+        change_type = types.get(row.plugin, row.change_type)
+        target = found.get((change_type.model, row.target_id)) if change_type is not None else None
+        item["target_label"] = change_type.describe(target) if target is not None and change_type.describe else None
+        item["labels"] = {name: change_type.field_title(name, lang) if change_type else name for name in row.values}
+    return items
+
+
 def notification_json(note: Notification, row: ChangeRequest | None, types: ChangeTypes, lang: str) -> dict[str, Any]:
     change_type = types.get(row.plugin, row.change_type) if row is not None else None
     return {
@@ -204,7 +227,8 @@ async def inbox_page(request: Request, db_session: Session, access: AccessDep, c
     caller = caller_of(access, current_tenant)
     lang = request_language(request)
     types = change_types(request)
-    pending = [request_json(r, types, caller, lang) for r in await services.pending_for(db_session, caller)]
+    rows = await services.pending_for(db_session, caller)
+    pending = await with_targets(db_session, types, rows, [request_json(r, types, caller, lang) for r in rows], lang)
     notes = [notification_json(n, r, types, lang) for n, r in await services.inbox(db_session, caller, limit=50)]
     token = ScopeState.from_scope(request.scope).csrf_token
     done = request.query_params.get("done")
@@ -233,7 +257,8 @@ async def requests_page(request: Request, db_session: Session, access: AccessDep
     _any_change_permission(caller)
     lang = request_language(request)
     types = change_types(request)
-    rows = [request_json(r, types, caller, lang) for r in await services.list_requests(db_session, caller, limit=100)]
+    found = await services.list_requests(db_session, caller, limit=100)
+    rows = await with_targets(db_session, types, found, [request_json(r, types, caller, lang) for r in found], lang)
     token = ScopeState.from_scope(request.scope).csrf_token
     done = request.query_params.get("done")
     return await render(request, "workflow/requests.html", {

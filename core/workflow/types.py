@@ -33,6 +33,9 @@ class ChangeType:
       approval's transaction. Raising rolls the whole approval back. May be a coroutine function.
     * ``version(target)``: the target's current version (default ``target.version``); a change is
       applied only if it is still the version the proposal was made against, else ``CONFLICT``.
+    * ``describe(target)`` (optional): what the inbox and the requests page call the target (a person's
+      name, a household's code), so a reviewer knows whose record the values are for.
+    * ``fields`` (optional): ``{value name: (vi, en)}``, the titles of the proposed values on those pages.
     """
 
     name: str
@@ -43,9 +46,16 @@ class ChangeType:
     validate: Validate
     apply: Apply
     version: Callable[[Any], int] = _version
+    describe: Callable[[Any], str] | None = None
+    fields: Mapping[str, tuple[str, str]] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_vi
+
+    def field_title(self, name: str, lang: str) -> str:
+        """The title of a proposed value (its name when the plugin gave none)."""
+        pair = (self.fields or {}).get(name)
+        return name if pair is None else pair[1] if lang == "en" else pair[0]
 
 
 class ChangeTypes:

@@ -134,11 +134,34 @@ async def apply_moved(session: AsyncSession, person: Person, values: Mapping[str
     await services.remove_member(session, person.id, {"reason": "moved_away", **values})
 
 
+# What the inbox calls the proposed values and the target (core's workflow pages).
+FIELDS: dict[str, tuple[str, str]] = {
+    "phone": ("Điện thoại", "Phone"), "occupation": ("Nghề nghiệp", "Occupation"),
+    "full_name": ("Họ và tên", "Full name"), "birth_date": ("Ngày sinh", "Date of birth"),
+    "sex": ("Giới tính", "Sex"), "id_number": ("Số định danh", "ID number"), "ethnicity": ("Dân tộc", "Ethnicity"),
+    "religion": ("Tôn giáo", "Religion"), "nationality": ("Quốc tịch", "Nationality"),
+    "relation": ("Quan hệ với chủ hộ", "Relation to the head"), "date": ("Ngày", "Date"),
+    "destination": ("Nơi chuyển đến", "Moved to"), "new_head_id": ("Chủ hộ mới", "New head"),
+    "address": ("Địa chỉ", "Address"),
+}
+
+
+def describe_person(person: Person) -> str:
+    return person.full_name
+
+
+def describe_household(household: Household) -> str:
+    return f"{household.code} · {household.address}"
+
+
 CHANGE_TYPES = [
     ChangeType("person_contact", "Sửa số điện thoại, nghề nghiệp", "Change phone and occupation",
-               model=Person, resource="residents.person", validate=validate_contact, apply=apply_contact),
+               model=Person, resource="residents.person", validate=validate_contact, apply=apply_contact,
+               describe=describe_person, fields=FIELDS),
     ChangeType("add_member", "Thêm thành viên vào hộ", "Add a member to the household",
-               model=Household, resource="residents.household", validate=validate_member, apply=apply_member),
+               model=Household, resource="residents.household", validate=validate_member, apply=apply_member,
+               describe=describe_household, fields=FIELDS),
     ChangeType("member_moved_away", "Ghi nhận thành viên chuyển đi", "Record a member who moved away",
-               model=Person, resource="residents.person", validate=validate_moved, apply=apply_moved),
+               model=Person, resource="residents.person", validate=validate_moved, apply=apply_moved,
+               describe=describe_person, fields=FIELDS),
 ]

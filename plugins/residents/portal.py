@@ -221,10 +221,11 @@ async def apply_address(session: Any, household: Household, values: Any) -> None
 
 def change_types() -> list:
     from core.workflow.types import ChangeType
+    from plugins.residents.changes import FIELDS, describe_household
 
     return [ChangeType("household_address", "Sửa địa chỉ của hộ", "Change the household's address",
                        model=Household, resource="residents.household", validate=validate_address,
-                       apply=apply_address)]
+                       apply=apply_address, describe=describe_household, fields=FIELDS)]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "residents.portal.heading": ("Đề xuất thay đổi cho hộ của tôi", "Propose a change to my household"),

@@ -112,6 +112,11 @@ async def test_a_phone_change_is_applied_on_approval_and_a_rejection_shows_its_r
     second, first = re.findall(r'data-id="([0-9a-f-]{36})"', listed.text)
     officer = await client_as("ward_officer", ward)
     chair = await client_as("ward_chair", ward)
+    inbox = await officer.get(f"/t/{ward.key}/inbox")  # whose record, and the values by their titles
+    target = f'<span class="change-request__target">{head.full_name}</span>'
+    assert f"Sửa số điện thoại, nghề nghiệp · {target}" in inbox.text
+    assert "<dt>Điện thoại</dt><dd>0987654321</dd>" in inbox.text
+    assert "<dt>Phone</dt>" in (await officer.get(f"/t/{ward.key}/inbox?lang=en")).text
     await officer.post(f"/t/{ward.key}/inbox/{first}/review", data=_form({}, officer))
     await chair.post(f"/t/{ward.key}/inbox/{first}/approve", data=_form({}, chair))
     await officer.post(f"/t/{ward.key}/inbox/{second}/reject", data=_form({"reason": "Số không liên lạc được"},
