@@ -399,3 +399,28 @@ async def test_disable_and_reset_from_the_page(client, make_user, anon_client, s
     own = await client.post(f"/admin/users/{client.user.id}/disable")
     assert own.status_code == 400
     assert (await client.post(f"/admin/users/{uuid.uuid4()}/disable")).status_code == 404
+
+
+# -- odd input never makes a 500 -------------------------------------------------------------------------------
+async def test_odd_input_is_answered_without_a_server_error(make_tenant, client):
+    ward = await make_tenant(plugins=())
+    base = f"/t/{ward.key}"
+    odd = [
+        ("post", f"{base}/admin/roles", {"json": {"username": ["a"], "role": {"x": 1}}}),
+        ("post", f"{base}/admin/roles", {"data": {"username": "x" * 5000, "role": "ward_officer" * 50}}),
+        ("post", f"{base}/admin/roles/revoke", {"data": {"username": client.user.username, "role": "resident"}}),
+        ("post", f"{base}/admin/tokens", {"data": {"name": "n" * 500, "roles": ["integrator", "???"], "days": "1e3"}}),
+        ("post", f"{base}/admin/tokens", {"content": b"\xff\xfe garbage", "headers": {"content-type": "text/plain"}}),
+        ("post", f"{base}/admin/plugins/%3Cscript%3E/enable", {}),
+        ("get", f"{base}/admin/audit", {"params": {"since": "2026-13-45", "until": "\x00", "user": "'; drop"}}),
+        ("get", f"{base}/admin/audit", {"params": {"entity": "x" * 1000, "below": "yes"}}),
+        ("get", "/admin/users", {"params": {"page": "-5", "q": "%_\\"}}),
+        ("get", "/admin/users", {"params": {"page": "abc"}}),
+        ("get", "/admin/units", {"params": {"unit": "nonsense:::", "q": "\u0301\u0300"}}),
+        ("post", "/admin/users", {"data": {"username": "", "email": "x" * 400}}),
+        ("post", f"/admin/users/{uuid.uuid4()}/explode", {}),
+        ("get", "/t/bogus:thing/admin/plugins", {}),
+    ]
+    for method, path, kwargs in odd:
+        response = await getattr(client, method)(path, **kwargs)
+        assert response.status_code < 500, (path, kwargs, response.text[:500])
