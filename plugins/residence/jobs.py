@@ -1,48 +1,72 @@
 """The scheduled expiry job: mark past-due temporary residences and absences ``expired`` in every ward that
 has the plugin on, each ward in its own transaction. Idempotent: a second run marks nothing.
 
-Call :func:`run_expiry` from any scheduler (cron, systemd timer, a worker) — no CLI needed::
+Core has no scheduler nor a hook for plugin commands (see ``core/plugins/hookspecs.py``), so the job is a
+module command, for cron, a systemd timer or any scheduler, with the ``WARDHUB_*`` settings of the app::
 
-    python -m plugins.residence.jobs            # WARDHUB_* settings from the environment
+    python -m plugins.residence.jobs expire                      # every ward with residence on
+    python -m plugins.residence.jobs expire --tenant current:27139 --dry-run
+    # cron, at 00:30 Vietnam time (17:30 UTC):
+    30 17 * * *  /srv/wardhub/.venv/bin/python -m plugins.residence.jobs expire
 
-or :func:`expire_ward` for one ward with a session scoped to it. The job reads the plugin subscriptions and
-the tenants table, which are core's (not in the toolkit): it is platform work, not a plugin hook.
+It prints one line per ward (key, rows marked) and exits 1 when a ward failed (the others still ran).
+:func:`run_expiry` is the same from Python, :func:`expire_ward` one ward with a session scoped to it. The
+job reads the plugin subscriptions and the tenants table, which are core's (not in the toolkit): it is
+platform work, not a plugin hook. Its writes are audited with the actor ``job:residence.expiry``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 from datetime import date
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import TenantScope, plugin_enabled
+from core.toolkit import TenantScope, UserError, plugin_enabled
 from plugins.residence import services
 
 PLUGIN = "residence"
+ACTOR = "job:residence.expiry"
+log = structlog.get_logger("wardhub.residence.jobs")
 
 
-async def expire_ward(session: AsyncSession, *, today: date | None = None) -> int:
+async def expire_ward(session: AsyncSession, *, today: date | None = None, dry_run: bool = False) -> int:
     """Mark one ward's past-due registrations (a session scoped to that ward); returns how many."""
-    return await services.mark_expired(session, today=today)
+    return await services.mark_expired(session, today=today, dry_run=dry_run)
 
 
-async def run_expiry(settings: Any = None, *, manager: Any = None, database: Any = None,
-                     today: date | None = None) -> dict[str, int]:
-    """Run the job over every ward with the plugin enabled now; returns ``{ward key: rows marked}``."""
+class ExpiryReport(dict[str, int]):
+    """``{ward key: rows marked}`` for the wards that ran; ``failed`` (key → error) the wards whose
+    transaction failed and was rolled back; ``skipped`` the keys asked for that are not wards with the
+    plugin on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: dict[str, str] = {}
+        self.skipped: list[str] = []
+
+
+async def run_expiry(settings: Any = None, *, manager: Any = None, database: Any = None, today: date | None = None,
+                     only: list[str] | None = None, dry_run: bool = False) -> ExpiryReport:
+    """Run the job over every ward with the plugin enabled now (subscriptions and the district cascade
+    applied), or over the wards of ``only`` (keys ``CODE`` or ``SCHEME:CODE``) among them."""
     from core.app import load_plugins
     from core.db.engine import Database
     from core.db.scoping import SYSTEM
     from core.settings import load_settings
+    from tenants import registry
     from tenants.models import PluginSubscription, Tenant
 
     settings = settings or load_settings()
     manager = manager or load_plugins(settings)
     own = database is None
     database = database or Database(settings)
-    marked: dict[str, int] = {}
+    report = ExpiryReport()
     try:
         async with database.session(SYSTEM) as session:
             candidates = (await session.execute(
@@ -50,19 +74,57 @@ async def run_expiry(settings: Any = None, *, manager: Any = None, database: Any
                 .where(PluginSubscription.plugin == PLUGIN, PluginSubscription.enabled.is_(True),
                        Tenant.status == "active").order_by(Tenant.code))).scalars().all()
             wards = [t.ref() for t in candidates if await plugin_enabled(session, t.ref(), PLUGIN, manager)]
+            if only is not None:
+                enabled, wanted = {w.id for w in wards}, set()
+                for key in only:
+                    try:
+                        unit = (await registry.get(session, key)).id
+                    except UserError:  # an unknown unit: reported, the others still run
+                        unit = None
+                    if unit in enabled:
+                        wanted.add(unit)
+                    else:
+                        report.skipped.append(key)
+                wards = [w for w in wards if w.id in wanted]
         for ward in wards:
-            async with database.session(TenantScope.of(ward.id)) as session:
-                marked[ward.key] = await expire_ward(session, today=today)
+            try:
+                async with database.session(TenantScope.of(ward.id)) as session:
+                    report[ward.key] = await expire_ward(session, today=today, dry_run=dry_run)
+            except Exception as exc:  # one ward's failure (rolled back) does not stop the others
+                log.exception("residence_expiry_failed", tenant=ward.key)
+                report.failed[ward.key] = f"{type(exc).__name__}: {exc}"
     finally:
         if own:
             await database.dispose()
-    return marked
+    return report
 
 
-def main() -> None:
-    result = asyncio.run(run_expiry())
-    print(f"residence expiry: {sum(result.values())} marked in {len(result)} wards")
+def main(argv: list[str] | None = None, *, settings: Any = None) -> int:
+    from core.audit import bind_actor
+
+    parser = argparse.ArgumentParser(prog="python -m plugins.residence.jobs",
+                                     description="Scheduled work of the residence plugin.")
+    commands = parser.add_subparsers(dest="command")
+    expire = commands.add_parser("expire", help="mark past-due temporary residences and absences expired")
+    for target in (parser, expire):
+        target.add_argument("--tenant", action="append", metavar="KEY",
+                            help="only this ward (CODE or SCHEME:CODE); may be repeated")
+        target.add_argument("--today", type=date.fromisoformat, help="the day to judge by (default: today in Vietnam)")
+        target.add_argument("--dry-run", action="store_true", help="count without marking")
+    args = parser.parse_args(argv)
+    bind_actor(None, ACTOR)
+    report = asyncio.run(run_expiry(settings, today=args.today, only=args.tenant, dry_run=args.dry_run))
+    for key, marked in report.items():
+        print(f"{key}\t{marked}")
+    for key, error in report.failed.items():
+        print(f"{key}\tFAILED {error}", file=sys.stderr)
+    for key in report.skipped:
+        print(f"{key}\tskipped: not a ward with residence enabled", file=sys.stderr)
+    verb = "would mark" if args.dry_run else "marked"
+    print(f"residence expiry: {sum(report.values())} {verb} in {len(report)} wards"
+          + (f", {len(report.failed)} failed" if report.failed else ""))
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -21,7 +21,7 @@ from strawberry.permission import PermissionExtension
 from core.access.guards import request_access
 from core.graphql.contribution import GraphQLContribution
 from core.graphql.relay import Connection, paginate
-from core.toolkit import Requires, UserError
+from core.toolkit import Requires, UserError, audit
 from plugins.residence import services
 from plugins.residence.models import Establishment, Registration, Stay
 from plugins.residence.plugin import GUEST_IDENTITY
@@ -173,12 +173,26 @@ class OccupancyDay:
     rate: float
 
 
+async def _record_read(info: strawberry.Info, ids: list[uuid.UUID]) -> None:
+    """Guests' document numbers were shown: recorded in the audit log, as the REST routes do."""
+    tenant = info.context.tenant
+    if not ids or tenant is None:
+        return
+    async with info.context.session.exclusive() as session:
+        await audit(session, tenant_id=tenant.tenant.id, action="read", entity=Stay.__tablename__,
+                    entity_id=",".join(str(i) for i in ids[:50]) + ("…" if len(ids) > 50 else ""),
+                    after={"fields": ["guest_document", "guest_birth_year"], "count": len(ids), "via": "graphql"})
+
+
 async def _stays(info: strawberry.Info, query, first: int | None, after: str | None) -> Connection[StayNode]:
     access = await _access(info)
     identity = access.allows(GUEST_IDENTITY)
     query = access.filter(query.order_by(None), "residence.stay")
-    return await paginate(info.context.session, query, Stay.id, first=first, after=after,
-                          to_node=lambda row: StayNode.of(row, identity))
+    connection = await paginate(info.context.session, query, Stay.id, first=first, after=after,
+                                to_node=lambda row: StayNode.of(row, identity))
+    if identity:
+        await _record_read(info, [edge.node.id for edge in connection.edges])
+    return connection
 
 
 @strawberry.type
@@ -211,6 +225,26 @@ class ResidenceQuery:
     async def stays(self, info: strawberry.Info, establishment_id: uuid.UUID | None = None, first: int | None = None,
                     after: str | None = None) -> Connection[StayNode]:
         return await _stays(info, services.stays_query(establishment_id=establishment_id), first, after)
+
+    @strawberry.field(extensions=guarded("residence.stay:read"))
+    async def stay(self, info: strawberry.Info, id: uuid.UUID) -> StayNode:
+        """One declaration: ``FORBIDDEN`` for an operator asking for another establishment's."""
+        access = await _access(info)
+        row = await _translated(services.get_stay(info.context.session, id, access.filter))
+        identity = access.allows(GUEST_IDENTITY)
+        if identity:
+            await _record_read(info, [row.id])
+        return StayNode.of(row, identity)
+
+    @strawberry.field(extensions=guarded("residence.establishment:read"))
+    async def establishment(self, info: strawberry.Info, id: uuid.UUID) -> EstablishmentNode:
+        access = await _access(info)
+        return EstablishmentNode.of(await _translated(services.get_establishment(info.context.session, id,
+                                                                                 access.filter)))
+
+    @strawberry.field(extensions=guarded("residence.registration:read"))
+    async def registration(self, info: strawberry.Info, id: uuid.UUID) -> RegistrationNode:
+        return RegistrationNode.of(await services.get_registration(info.context.session, id))
 
     @strawberry.field(extensions=guarded("residence.police:read"))
     async def current_guests(self, info: strawberry.Info, first: int | None = None,
@@ -337,6 +371,18 @@ class MarkExpiredInput:
     dry_run: bool = False
 
 
+@strawberry.input
+class LinkOperatorTokenInput:
+    establishment_id: uuid.UUID
+    token_id: uuid.UUID
+
+
+@strawberry.type
+class OperatorTokenPayload:
+    establishment_id: uuid.UUID
+    token_id: uuid.UUID
+
+
 @strawberry.type
 class StayPayload:
     stay: StayNode
@@ -395,15 +441,21 @@ async def residence_end_registration(info: strawberry.Info, input: EndRegistrati
 @strawberry.mutation(extensions=guarded("residence.registration:write"))
 async def residence_mark_expired(info: strawberry.Info, input: MarkExpiredInput) -> MarkExpiredPayload:
     """What the scheduled job does, for this ward, now (idempotent). ``dryRun`` counts without marking."""
-    if input.dry_run:
-        return MarkExpiredPayload(marked=len((await services.expiring(info.context.session, days=0))["expired"]))
-    return MarkExpiredPayload(marked=await services.mark_expired(info.context.session))
+    return MarkExpiredPayload(marked=await services.mark_expired(info.context.session, dry_run=input.dry_run))
 
 
 @strawberry.mutation(extensions=guarded("residence.establishment:write"))
 async def residence_register_establishment(info: strawberry.Info, input: EstablishmentInput) -> EstablishmentPayload:
     row = await _translated(services.create_establishment(info.context.session, _snake(strawberry.asdict(input))))
     return EstablishmentPayload(establishment=EstablishmentNode.of(row))
+
+
+@strawberry.mutation(extensions=guarded("residence.establishment:write"))
+async def residence_link_operator_token(info: strawberry.Info, input: LinkOperatorTokenInput) -> OperatorTokenPayload:
+    """Link an API token of this ward holding ``lodging_operator`` to the one establishment it declares for."""
+    row = await _translated(services.link_token(info.context.session, input.establishment_id,
+                                                {"token_id": input.token_id}))
+    return OperatorTokenPayload(establishment_id=row.establishment_id, token_id=row.token_id)
 
 
 async def _declare(info: strawberry.Info, establishment_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[StayNode]:
@@ -441,7 +493,7 @@ contribution = GraphQLContribution(
     mutations=[
         residence_register_permanent_residence, residence_declare_temporary_residence,
         residence_renew_temporary_residence, residence_notice_absence, residence_end_registration,
-        residence_mark_expired, residence_register_establishment, residence_declare_stay, residence_declare_stays,
-        residence_check_out,
+        residence_mark_expired, residence_register_establishment, residence_link_operator_token,
+        residence_declare_stay, residence_declare_stays, residence_check_out,
     ],
 )

@@ -442,13 +442,16 @@ async def expiring(session: AsyncSession, *, today: date | None = None,
             "expired": list((await session.execute(expired)).scalars())}
 
 
-async def mark_expired(session: AsyncSession, *, today: date | None = None) -> int:
-    """Mark active temporary residences and notices of absence whose end date has passed as ``expired``.
-    Idempotent: a second run on the same day finds nothing left to mark and returns 0."""
+async def mark_expired(session: AsyncSession, *, today: date | None = None, dry_run: bool = False) -> int:
+    """Mark active temporary residences and notices of absence whose end date has passed as ``expired``
+    (each change audited). Idempotent: a second run on the same day finds nothing left to mark and
+    returns 0. ``dry_run`` counts without marking."""
     today = today or today_in_vietnam()
     rows = (await session.execute(select(Registration).where(
         Registration.kind.in_(("temporary", "absence")), Registration.status == "active",
         Registration.end_date < today))).scalars().all()
+    if dry_run:
+        return len(rows)
     for row in rows:
         row.status, row.closed_on = "expired", row.end_date + timedelta(days=1)
     await session.flush()

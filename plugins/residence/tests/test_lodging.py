@@ -270,3 +270,88 @@ async def test_an_operator_token_linked_to_its_establishment(client, anon_client
     query = "{ residence { stays { totalCount } establishments { id } } }"
     body = (await anon_client.post("/graphql", json={"query": query}, headers=bearer)).json()
     assert body["data"]["residence"] == {"stays": {"totalCount": 1}, "establishments": [{"id": first["id"]}]}
+
+
+async def test_an_operator_reads_nothing_beyond_their_own_declarations_over_graphql(client, ward, lodging, db):
+    operator, first, second = lodging["operator"], lodging["first"], lodging["second"]
+    mine = await operator.post(f"{base(ward)}/establishments/{first['id']}/stays", json=guest())
+    theirs = await client.post(f"{base(ward)}/establishments/{second['id']}/stays", json=guest(room="9"))
+    assert mine.status_code == theirs.status_code == 201
+    body = await gql(operator, ward, "query($id: UUID!) { residence { stay(id: $id) { id guestDocument } } }",
+                     {"id": mine.json()["id"]})
+    assert body["data"]["residence"]["stay"] == {"id": mine.json()["id"],
+                                                 "guestDocument": mine.json()["guest_document"]}
+    for query, variables in (
+            ("query($id: UUID!) { residence { stay(id: $id) { id } } }", {"id": theirs.json()["id"]}),
+            ("query($id: UUID!) { residence { establishment(id: $id) { id } } }", {"id": second["id"]}),
+            ("{ residence { arrivals { totalCount } } }", None),
+            ("{ residence { overdueDepartures { totalCount } } }", None),
+            ("{ residence { expiring { ending { id } } } }", None),
+            ("{ residence { residentsByNeighbourhood { permanent } } }", None),
+            ("query($p: UUID!) { residence { history(personId: $p) { id } } }", {"p": first["id"]}),
+            ("mutation { residenceMarkExpired(input: {}) { marked } }", None)):
+        body = await gql(operator, ward, query, variables)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", query
+    body = await gql(operator, ward, "mutation($i: CheckOutInput!) { residenceCheckOut(input: $i) { stay { id } } }",
+                     {"i": {"id": theirs.json()["id"]}})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await gql(operator, ward, "query($e: UUID!) { residence { stays(establishmentId: $e) { totalCount } } }",
+                     {"e": second["id"]})
+    assert body["data"]["residence"]["stays"]["totalCount"] == 0
+    # the operator's reads of guests' documents over GraphQL are recorded
+    from core.audit.models import AuditEntry
+
+    async with db.session(TenantScope.of(ward.id)) as session:
+        reads = (await session.execute(select(AuditEntry).where(
+            AuditEntry.action == "read", AuditEntry.entity == "residence_stays"))).scalars().all()
+    assert any(e.entity_id == mine.json()["id"] and e.after["via"] == "graphql" for e in reads)
+
+
+async def test_an_operator_token_over_graphql(client, anon_client, ward, lodging, make_token, db):
+    """A token bound to the ward with the lodging_operator role is linked to one establishment
+    (``residenceLinkOperatorToken``): it declares for that one and reads its declarations only."""
+    first, second = lodging["first"], lodging["second"]
+    token, value = await make_token(ward, roles=("lodging_operator",))
+    bearer = {"Authorization": f"Bearer {value}", "Accept-Language": "en"}
+    link = """mutation($i: LinkOperatorTokenInput!) { residenceLinkOperatorToken(input: $i) {
+        establishmentId tokenId } }"""
+
+    async def as_token(query, variables=None):
+        response = await anon_client.post("/graphql", json={"query": query, "variables": variables}, headers=bearer)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    declare = "mutation($i: DeclareStayInput!) { residenceDeclareStay(input: $i) { stay { id guestDocument } } }"
+
+    def stay_input(establishment, document):
+        return {"i": {"establishmentId": establishment, "guestName": "Phạm Khách", "guestDocument": document,
+                      "room": "3", "arrival": at(0, 1) + ":00+07:00", "plannedDeparture": at(1, 11) + ":00+07:00"}}
+
+    body = await as_token(declare, stay_input(first["id"], "T1000001"))  # not linked yet: no establishment
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await as_token(link, {"i": {"establishmentId": first["id"], "tokenId": str(token.id)}})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # an operator cannot link itself
+    body = await gql(client, ward, link, {"i": {"establishmentId": first["id"], "tokenId": str(token.id)}})
+    assert body["data"]["residenceLinkOperatorToken"] == {"establishmentId": first["id"], "tokenId": str(token.id)}
+    body = await gql(client, ward, link, {"i": {"establishmentId": second["id"], "tokenId": str(token.id)}})
+    assert body["errors"][0]["extensions"]["fields"] == {"tokenId": "This token is already linked"}
+    body = await as_token(declare, stay_input(first["id"], "T1000001"))
+    stay = body["data"]["residenceDeclareStay"]["stay"]
+    assert stay["guestDocument"] == "T1000001"
+    body = await as_token(declare, stay_input(second["id"], "T1000002"))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    other = await client.post(f"{base(ward)}/establishments/{second['id']}/stays", json=guest())
+    body = await as_token("query($id: UUID!) { residence { stay(id: $id) { id } } }", {"id": other.json()["id"]})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for query in ("{ residence { currentGuests { totalCount } } }", "{ residence { registrations { totalCount } } }"):
+        body = await as_token(query)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", query
+    body = await as_token("{ residence { stays { nodes { id } } establishments { id } } }")
+    assert body["data"]["residence"] == {"stays": {"nodes": [{"id": stay["id"]}]},
+                                         "establishments": [{"id": first["id"]}]}
+    batch = "mutation($i: DeclareStaysInput!) { residenceDeclareStays(input: $i) { stays { id } } }"
+    body = await as_token(batch, {"i": {"establishmentId": first["id"], "stays": [
+        {k: v for k, v in stay_input(first["id"], f"T20000{n:02d}")["i"].items() if k != "establishmentId"}
+        for n in range(3)]}})
+    assert len(body["data"]["residenceDeclareStays"]["stays"]) == 3
+    assert await stays_in(db, ward) == 5

@@ -200,3 +200,52 @@ async def test_expiring_lists_and_the_job_run_twice(scoped, ward, make_tenant, p
     async with scoped(ward) as session:
         renewed = await services.renew_temporary(session, late.id, {"end_date": today + timedelta(days=100)})
         assert renewed.start_date == today
+
+
+async def test_the_expiry_command_per_enabled_ward_run_twice(scoped, ward, make_tenant, populate, settings, db,
+                                                             capsys):
+    """``python -m plugins.residence.jobs expire``: what cron runs, with the app's settings."""
+    import asyncio
+
+    data = await populate(ward)
+    other = await make_tenant(plugins=("residents", "residence"))
+    other_data = await populate(other)
+    day = date(2026, 6, 15)
+    async with scoped(ward) as session:
+        late = await services.declare_temporary(session, {
+            "person_id": data["persons"][0], "start_date": "2026-01-01", "end_date": "2026-06-01"})
+    async with scoped(other) as session:
+        elsewhere = await services.notice_absence(session, {
+            "person_id": other_data["persons"][0], "start_date": "2026-05-01", "end_date": "2026-06-10",
+            "destination": "Huế"})
+
+    def run(*argv: str) -> tuple[int, str]:
+        code = jobs.main(list(argv), settings=settings)
+        return code, capsys.readouterr().out
+
+    # a dry run and a run limited to one ward touch nothing else
+    code, out = await asyncio.to_thread(run, "expire", "--today", str(day), "--dry-run", "--tenant", ward.key)
+    assert code == 0 and f"{ward.key}\t1" in out and other.key not in out and "would mark" in out
+    async with scoped(ward) as session:
+        assert (await session.get(Registration, (ward.id, late.id))).status == "active"
+    code, out = await asyncio.to_thread(run, "expire", "--today", str(day), "--tenant", other.key,
+                                        "--tenant", "local:nowhere")
+    assert code == 0 and f"{other.key}\t1" in out and ward.key not in out
+    # every enabled ward, twice: the second run marks nothing
+    code, out = await asyncio.to_thread(run, "expire", "--today", str(day))
+    assert code == 0 and f"{ward.key}\t1" in out and f"{other.key}\t0" in out
+    code, out = await asyncio.to_thread(run, "expire", "--today", str(day))
+    assert code == 0 and f"{ward.key}\t0" in out and f"{other.key}\t0" in out
+    async with scoped(ward) as session:
+        row = await session.get(Registration, (ward.id, late.id))
+        assert (row.status, row.closed_on) == ("expired", date(2026, 6, 2))
+    async with scoped(other) as session:
+        assert (await session.get(Registration, (other.id, elsewhere.id))).status == "expired"
+    # each change is audited, by the job
+    from core.audit.models import AuditEntry
+
+    async with scoped(ward) as session:
+        entries = (await session.execute(select(AuditEntry).where(
+            AuditEntry.entity == "residence_registrations", AuditEntry.entity_id == str(late.id),
+            AuditEntry.action == "update"))).scalars().all()
+    assert [(e.actor_label, e.after["status"]) for e in entries] == [("job:residence.expiry", "expired")]
