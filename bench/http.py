@@ -40,7 +40,7 @@ from bench.residents import DEFAULT_PG
 
 HTTP_DB = "wardhub_bench_http"  # its own database: ``residents`` drops and rebuilds ``wardhub_bench``
 SECRET = "bench-secret-key-bench-secret-key-0123456789"
-HOUSEHOLDS = ("query Households { residents { households(first: 50) { edges { node { id code "
+HOUSEHOLDS = ("query Households { residents { households(first: 50) { edges { node { id "
               "members { id fullName sex birthDate } } } } } }")
 COUNT_BY_SEX = "query BySex { residents { statistics { bySex { code persons } } } }"
 QUERIES = {"households": HOUSEHOLDS, "count by sex": COUNT_BY_SEX}

@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 # The raw SQL equivalents of the two GraphQL reads (see bench.http).
-HOUSEHOLDS_SQL = ("SELECT id, code FROM residents_households WHERE status = 'active' ORDER BY id LIMIT 50",
+HOUSEHOLDS_SQL = ("SELECT id FROM residents_households WHERE status = 'active' ORDER BY id LIMIT 50",
                   "SELECT id, household_id, full_name, sex, birth_year, birth_month, birth_day "
                   "FROM residents_persons WHERE household_id = ANY($1::uuid[]) AND status = 'present'")
 COUNT_SQL = "SELECT sex, count(*) FROM residents_persons WHERE status = 'present' GROUP BY sex"
