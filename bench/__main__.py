@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="http: seconds per load (default 10, --quick 3)")
     parser.add_argument("--workers", type=int, action="append",
                         help="http: worker counts to serve with (default: 1 and 2; repeat the option)")
+    parser.add_argument("--loads-only", action="store_true",
+                        help="http: only the loads (no access-check and import rows, e.g. for A/B runs)")
     parser.add_argument("--profile", action="store_true",
                         help="http: also sample the workers with py-spy during one more household load")
     options = parser.parse_args(argv)

@@ -231,7 +231,8 @@ async def http(options) -> list[Measurement]:
                 row.extra["ratio_to_raw"] = round(ratio, 3)
                 row.note += f"; {ratio:.2f}x raw SQL"
     rows.append(_verdict(by_workers, raw, where))
-    rows += await _access_and_import(options, population)
+    if not getattr(options, "loads_only", False):
+        rows += await _access_and_import(options, population)
     return rows
 
 
