@@ -110,9 +110,17 @@ async def _change(request: Request, grant: bool) -> Response:
             "neighborhood": text(data, "neighborhood", 200)}
     db: Database = request.app.state.db
     try:
+        problems: dict = {}
+        code = "BAD_USER_INPUT"
         if not form["username"]:
-            raise field_error("username", ("Nhập tên đăng nhập", "Enter a username"))
-        check_rank(held_rank(request, principal, current.grant), form["role"])
+            problems["username"] = ("Nhập tên đăng nhập", "Enter a username")
+        try:
+            check_rank(held_rank(request, principal, current.grant), form["role"])
+        except UserError as refused:  # both fields' errors at once
+            problems.update(refused.fields)
+            code = refused.code
+        if problems:
+            raise UserError(code, next(iter(problems.values())), problems)
         attrs = {"neighborhood": form["neighborhood"]} if form["neighborhood"] else None
         async with db.session(TenantScope.of(current.tenant.id)) as session:
             try:
