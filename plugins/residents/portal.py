@@ -24,7 +24,7 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy import select
 
-from core.toolkit import Access, DbSession, UserError, not_found, propose_change, requires
+from core.toolkit import Access, DbSession, UserError, not_found, propose_change, render, requires
 from core.web.ui import tenant_path
 from plugins.residents import reference as ref
 from plugins.residents.models import Household, Person
@@ -73,8 +73,6 @@ def _field_errors(error: UserError) -> dict[str, Any]:
 async def _page(request: Request, session: Any, access: Any, *, kind: str | None = None,
                 values: dict[str, str] | None = None, errors: dict[str, Any] | None = None,
                 message: Any = None, status_code: int = 200) -> Response:
-    from core.web.ui import render
-
     household, members = await _own(session, access)
     chosen = request.query_params.get("person") or (values or {}).get("person_id") or ""
     key = access.tenant.tenant.key
@@ -103,13 +101,14 @@ async def _send(request: Request, session: Any, access: Any, kind: str, change_t
         })
     except UserError as error:
         await session.rollback()  # a refused proposal writes nothing
-        if error.code not in ("BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "CONFLICT"):
+        status = {"BAD_USER_INPUT": 400, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409}.get(error.code)
+        if status is None:
             raise
         errors = _field_errors(error)
         if "target_id" in errors:
             errors["person_id"] = errors.pop("target_id")
         return await _page(request, session, access, kind=kind, values=form, errors=errors,
-                           message=error.message, status_code=400 if error.code == "BAD_USER_INPUT" else 403)
+                           message=error.message, status_code=status)
     return Redirect(f"{tenant_path(access.tenant.tenant.key)}/requests?done=proposed", status_code=303)
 
 
