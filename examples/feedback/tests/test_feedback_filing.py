@@ -161,3 +161,12 @@ async def test_the_public_form_files_a_report_and_shows_the_tracking_code(anon_c
     assert [r["code"] for r in (await client.get(url(ward, "reports"))).json()] == [code]
     forged = await anon_client.post(url(ward, "new"), data={**fields, "_csrf_token": "forged"}, files=files())
     assert forged.status_code == 403
+
+
+async def test_the_map_uses_configured_tiles_and_lets_only_their_origin_in(anon_client, ward, monkeypatch):
+    blank = await anon_client.get(url(ward, "new"))
+    assert 'data-tiles=""' in blank.text and "img-src 'self' data:;" in blank.headers["content-security-policy"]
+    monkeypatch.setenv("WARDHUB_MAP_TILES", "https://tiles.example.vn/{z}/{x}/{y}.png")
+    tiled = await anon_client.get(url(ward, "new"))
+    assert 'data-tiles="https://tiles.example.vn/{z}/{x}/{y}.png"' in tiled.text
+    assert "img-src 'self' data: https://tiles.example.vn;" in tiled.headers["content-security-policy"]

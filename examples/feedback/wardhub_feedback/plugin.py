@@ -104,6 +104,7 @@ def wardhub_messages() -> dict[str, tuple[str, str]]:
                                "Your report was received. Keep its tracking code: {code}"),
         "feedback.track.history": ("Quá trình xử lý", "History"),
         "feedback.status": ("Trạng thái", "Status"),
+        "feedback.code": ("Mã theo dõi", "Tracking code"),
         "feedback.created": ("Ngày gửi", "Filed on"),
         "feedback.assignee": ("Cán bộ xử lý", "Officer"),
         "feedback.stats.total": ("Tổng số", "Total"),
