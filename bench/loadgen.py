@@ -2,8 +2,9 @@
 
 SPEC is JSON: ``{"kind": "http" | "sql", "concurrency": n, "seconds": s, "warmup": s, …}``; the answer
 (one JSON line on standard output) holds the latencies of the requests that completed inside the timed
-window, the error count and the CPU this process used, so that the client's own share of the machine
-is known (it shares the cores with the server and PostgreSQL).
+window (throughput = completions in the window / its length, whenever they started), the error count
+and the CPU this process used, so that the client's own share of the machine is known (it shares the
+cores with the server and PostgreSQL).
 
 The HTTP client is deliberately minimal — HTTP/1.1 keep-alive over asyncio streams, one connection per
 concurrent caller, the request bytes built once — because a full client (httpx) costs several hundred
@@ -60,7 +61,7 @@ async def _http_caller(spec: dict[str, Any], window: list[float], out: list[floa
             writer.close()
             reader = writer = None
         ended = clock()
-        if window[0] <= started and ended <= window[1]:
+        if window[0] <= ended <= window[1]:
             if problem:
                 errors.append(problem)
             else:
@@ -94,7 +95,7 @@ async def _sql_caller(spec: dict[str, Any], pool: Any, window: list[float], out:
         except Exception as exc:
             problem = f"{type(exc).__name__}: {exc}"
         ended = clock()
-        if window[0] <= started and ended <= window[1]:
+        if window[0] <= ended <= window[1]:
             if problem:
                 errors.append(problem)
             else:
