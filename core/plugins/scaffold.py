@@ -75,6 +75,10 @@ def new_plugin(name: str, directory: str | Path = ".", *, title_vi: str | None =
     """Write the package of plugin ``name`` into ``directory/name`` (which must not exist or be empty);
     return that folder. Install it with ``pip install --no-deps -e <folder>``."""
     check_name(name)
+    from importlib.metadata import entry_points
+
+    if any(ep.name == name for ep in entry_points(group="wardhub.plugins")):
+        raise ScaffoldError(f"a plugin named {name!r} is already installed: plugin names are unique")
     default = name.replace("_", " ").capitalize()
     names = Names(name, _check_title("title_vi", title_vi or default), _check_title("title_en", title_en or default))
     target = Path(directory) / name

@@ -89,6 +89,7 @@ def test_plugin_migration_adds_revisions_at_the_head_of_the_branch(tmp_path):
     (["plugin", "new", "Bad-Name"], "is not a plugin name"),
     (["plugin", "new", "x"], "is not a plugin name"),
     (["plugin", "new", "tenants"], "reserved"),
+    (["plugin", "new", "residents"], "a plugin named 'residents' is already installed"),
     (["plugin", "new", "ok_name", "--title-en", 'say "hi"'], "without quotes"),
     (["plugin", "migration", "no_such_plugin", "-m", "x"], "no installed plugin named 'no_such_plugin'"),
     (["plugin", "migration", "feedback", "-m", " "], "the message must be non-empty"),
