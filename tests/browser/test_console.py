@@ -69,6 +69,10 @@ def wards(live_server):
             "chair": live_server.add_user("ward_chair", a, display_name="Chủ tịch Phường A")}
 
 
+UNLABELLED = """() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')]
+    .filter(field => field.labels.length === 0).map(field => field.id || field.name)"""
+
+
 def _figure(page, title: str) -> int:
     """The value of the dashboard figure titled ``title`` (its ``<data value>``)."""
     figure = page.locator("article.figure").filter(has=page.locator(".figure__title", has_text=re.compile(
@@ -90,6 +94,7 @@ def test_register_propose_review_approve_and_the_dashboard_follows(browser, live
         # register a household of two through the form; first with an invalid identification number
         page.get_by_role("navigation", name=re.compile("")).get_by_role("link", name="Đăng ký hộ").first.click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký hộ gia đình")
+        assert page.evaluate(UNLABELLED) == []
         head, spouse = _valid_person("male", 1984), _valid_person("female", 1986)
         head["full_name"], spouse["full_name"] = "Trần Văn Hiếu", "Phạm Thị Thảo"
         page.get_by_label("Số hộ").fill("HK-TRINH-01")
@@ -132,6 +137,7 @@ def test_register_propose_review_approve_and_the_dashboard_follows(browser, live
             phone = SCREENSHOTS / f"resident_portal_360px-{live_server.backend}.png"
             resident.screenshot(path=str(phone), full_page=True)
             check_png(phone)
+            assert resident.evaluate(UNLABELLED) == []  # every field has its label
             form = resident.locator("#form-member")
             form.get_by_label("Họ và tên").fill("Trần Bảo An")
             form.get_by_label("Ngày sinh").fill("31/02/2026")  # no such date: the field says so
