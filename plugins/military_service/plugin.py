@@ -130,7 +130,8 @@ async def sections(session: AsyncSession, person_ids: list) -> dict:
     found = {}
     for record in records:
         items = [
-            {"label_vi": "Tình trạng", "label_en": "Status", "value": ref.STATUSES[record.status][0]},
+            {"label_vi": "Tình trạng", "label_en": "Status", "value": ref.STATUSES[record.status][0],
+             "value_en": ref.STATUSES[record.status][1]},
             {"label_vi": "Ngày đăng ký", "label_en": "Registered on", "value": record.registered_on.isoformat()},
         ]
         if record.status == "deferred" and record.deferred_until_year:
@@ -144,7 +145,8 @@ async def sections(session: AsyncSession, person_ids: list) -> dict:
                           "value": record.discharged_on.isoformat()})
         for entry in callups.get(record.person_id, ()):
             items.append({"label_vi": f"Gọi nhập ngũ năm {entry.year}", "label_en": f"Call-up {entry.year}",
-                          "value": ref.ROSTER_STATUSES[entry.status][0]})
+                          "value": ref.ROSTER_STATUSES[entry.status][0],
+                          "value_en": ref.ROSTER_STATUSES[entry.status][1]})
         found[record.person_id] = [{"key": "service_record", "title_vi": "Nghĩa vụ quân sự",
                                     "title_en": "Military service", "items": items, "permission": RECORD_READ}]
     return found

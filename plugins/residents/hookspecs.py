@@ -21,9 +21,13 @@ hookspec = pluggy.HookspecMarker("wardhub")
 
 
 class SectionItem(TypedDict):
+    """One line of a section. ``value`` is shown as is, or, when ``value_en`` is given, ``value`` on Vietnamese
+    pages and ``value_en`` on English ones (a status, a category: words rather than dates or numbers)."""
+
     label_vi: str
     label_en: str
     value: str
+    value_en: NotRequired[str]
 
 
 class PersonSection(TypedDict):

@@ -74,6 +74,7 @@ class SectionItem:
     label_vi: str
     label_en: str
     value: str
+    value_en: str | None = None
 
 
 @strawberry.type(name="ResidentsPersonSection")
@@ -87,8 +88,8 @@ class PersonSection:
 
 def _section(data: dict[str, Any]) -> PersonSection:
     return PersonSection(plugin=data["plugin"], key=data["key"], title_vi=data["title_vi"], title_en=data["title_en"],
-                         items=[SectionItem(label_vi=i["label_vi"], label_en=i["label_en"], value=str(i["value"]))
-                                for i in data.get("items") or []])
+                         items=[SectionItem(label_vi=i["label_vi"], label_en=i["label_en"], value=str(i["value"]),
+                                            value_en=i.get("value_en")) for i in data.get("items") or []])
 
 
 @strawberry.type(name="ResidentsNeighbourhoodNode")

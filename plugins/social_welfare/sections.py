@@ -18,7 +18,9 @@ from plugins.social_welfare.models import Beneficiary, PolicyFamily, PovertyAsse
 from plugins.social_welfare.plugin import BENEFICIARY_READ, POLICY_READ, POVERTY_READ
 
 
-def _item(label: tuple[str, str], value: str) -> dict[str, str]:
+def _item(label: tuple[str, str], value: str | tuple[str, str]) -> dict[str, str]:
+    if isinstance(value, tuple):
+        return {"label_vi": label[0], "label_en": label[1], "value": value[0], "value_en": value[1]}
     return {"label_vi": label[0], "label_en": label[1], "value": value}
 
 
@@ -73,7 +75,7 @@ async def household_sections(session: AsyncSession, household_ids: Iterable[uuid
         level = ref.POVERTY_LEVELS[a.level]
         poverty.setdefault(a.household_id, []).append(
             _item((f"Năm {a.year} (giai đoạn {a.period})", f"{a.year} (period {a.period})"),
-                  f"{level[0]} / {level[1]}"))
+                  level))
     found: dict[uuid.UUID, list[dict]] = {}
     for hid in ids:
         blocks = []

@@ -156,6 +156,7 @@ async def test_person_sections_export_purge(client, db, scoped, ward, people, pl
     section = next(s for s in page["sections"] if s["plugin"] == "military_service")
     values = {i["label_en"]: i["value"] for i in section["items"]}
     assert values["Status"] == "Tạm hoãn" and values["Deferred until the end of"] == "2027"
+    assert {i["label_en"]: i.get("value_en") for i in section["items"]}["Status"] == "Deferred"
     assert "5" not in values.values() and "d_health" not in str(section)  # no health class, no ground
     other = (await client.get(f"/t/{ward.key}/residents/persons/{b.id}")).json()
     assert [s for s in other["sections"] if s["plugin"] == "military_service"] == []

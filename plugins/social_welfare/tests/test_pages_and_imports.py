@@ -237,6 +237,8 @@ async def test_sensitive_standing_is_kept_to_its_readers(client, client_as, scop
     shown = await officer.get(household_page)
     assert 'data-key="policy_family"' in shown.text and 'data-key="poverty"' in shown.text
     assert 'data-key="merit"' in shown.text and 'data-key="allowances"' in shown.text
+    english = await officer.get(household_page, params={"lang": "en"})
+    assert "Poor household" in english.text and "Hộ nghèo" not in english.text  # values in the page's language
     async with scoped(ward) as session:  # showing them was a read of sensitive data: recorded
         read = (await session.execute(select(AuditEntry.entity, AuditEntry.after).where(
             AuditEntry.action == "read", AuditEntry.actor_id == officer.user.id,
