@@ -119,6 +119,8 @@ def test_register_propose_review_approve_and_the_dashboard_follows(browser, live
         expect(page.get_by_role("heading", level=1)).to_contain_text("HK-TRINH-01")
         expect(page.locator("article.person h3")).to_have_text(["Trần Văn Hiếu", "Phạm Thị Thảo"])
         household_id = page.url.rsplit("/", 1)[1]
+        page.get_by_role("link", name="Tổng quan").first.click()
+        assert _figure(page, "Hộ gia đình") == 1 and _figure(page, "Nhân khẩu") == 2
 
         # a resident of the household, on a phone
         resident_name = live_server.add_user("resident", a, {"household": household_id},
@@ -187,7 +189,7 @@ def test_register_propose_review_approve_and_the_dashboard_follows(browser, live
         finally:
             resident.context.close()
 
-        # the dashboard counts the new member
+        # the dashboard counts the new member: approved, so applied
         page.goto(f"{home}/?lang=vi")
         assert _figure(page, "Hộ gia đình") == 1
         assert _figure(page, "Nhân khẩu") == 3
