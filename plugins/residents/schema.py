@@ -33,6 +33,7 @@ from plugins.residents.plugin import IDENTITY
 from plugins.residents.search import _prefix, _within, person_query
 from plugins.residents.sections import household_sections_for, sections_for
 from plugins.residents.services import Ward
+from plugins.residents.validation import BirthDate
 
 HOUSEHOLD_READ, HOUSEHOLD_WRITE = "residents.household:read", "residents.household:write"
 PERSON_READ, PERSON_WRITE = "residents.person:read", "residents.person:write"
@@ -155,15 +156,31 @@ class PersonNode:
         return await _sections_loader(info).load(self.id)
 
 
-def person_node(p: Person) -> PersonNode:
-    from plugins.residents.validation import BirthDate
+# What a PersonNode is made of, in the order person_row_node unpacks them. A page of households has a few
+# hundred members: selected as these columns (still an ORM statement: the session's tenant criteria and the
+# caller's row filters apply as to select(Person)) and unpacked by position, they cost a fraction of ORM
+# objects or of reading a row's fields by name (~2 µs each here, against ~30 ns by position).
+PERSON_NODE_COLUMNS = (Person.id, Person.full_name, Person.birth_year, Person.birth_month, Person.birth_day,
+                       Person.sex, Person.household_id, Person.relation, Person.status, Person.status_date,
+                       Person.nationality, Person.occupation, Person.phone, Person.moved_to, Person.version,
+                       Person.id_number, Person.ethnicity, Person.religion)
+_PERSON_NODE_KEYS = tuple(c.key for c in PERSON_NODE_COLUMNS)
 
+
+def person_row_node(row: Any) -> PersonNode:
+    """A PersonNode from a row of PERSON_NODE_COLUMNS."""
+    (id_, full_name, birth_year, birth_month, birth_day, sex, household_id, relation, status, status_date,
+     nationality, occupation, phone, moved_to, version, id_number, ethnicity, religion) = row
     return PersonNode(
-        id=p.id, full_name=p.full_name, birth_date=str(BirthDate(p.birth_year, p.birth_month, p.birth_day)),
-        birth_year=p.birth_year, sex=p.sex, household_id=p.household_id, relation=p.relation, status=p.status,
-        status_date=p.status_date, nationality=p.nationality, occupation=p.occupation, phone=p.phone,
-        moved_to=p.moved_to, version=p.version, id_number_masked=_masked(p.id_number), _id_number=p.id_number,
-        _ethnicity=p.ethnicity, _religion=p.religion)
+        id=id_, full_name=full_name, birth_date=str(BirthDate(birth_year, birth_month, birth_day)),
+        birth_year=birth_year, sex=sex, household_id=household_id, relation=relation, status=status,
+        status_date=status_date, nationality=nationality, occupation=occupation, phone=phone, moved_to=moved_to,
+        version=version, id_number_masked=_masked(id_number), _id_number=id_number, _ethnicity=ethnicity,
+        _religion=religion)
+
+
+def person_node(p: Person) -> PersonNode:
+    return person_row_node([getattr(p, key) for key in _PERSON_NODE_KEYS])
 
 
 @strawberry.type(name="ResidentsHouseholdNode")
@@ -196,27 +213,19 @@ def household_node(h: Household) -> HouseholdNode:
                          status=h.status, version=h.version)
 
 
-def _member_order(p: Person) -> tuple:
+def _member_order(p: Person | PersonNode) -> tuple:
     return (p.relation != ref.HEAD, p.birth_year, p.full_name)
-
-
-# What person_node reads, selected as columns: a page of households has a few hundred members, and rows
-# cost far less than ORM objects (no identity map, instance state or attribute instrumentation). Still an
-# ORM statement, so the session's tenant criteria and the caller's row filters apply as to select(Person).
-PERSON_NODE_COLUMNS = (Person.id, Person.full_name, Person.birth_year, Person.birth_month, Person.birth_day,
-                       Person.sex, Person.household_id, Person.relation, Person.status, Person.status_date,
-                       Person.nationality, Person.occupation, Person.phone, Person.moved_to, Person.version,
-                       Person.id_number, Person.ethnicity, Person.religion)
 
 
 def _members_loader(info: strawberry.Info):
     async def load(ids):
         query = select(*PERSON_NODE_COLUMNS).where(Person.household_id.in_(ids), Person.status == ref.PRESENT)
         query = await _narrow(info, query, "residents.person")
-        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-        for person in await info.context.session.execute(query):
-            grouped[person.household_id].append(person)
-        return [[person_node(p) for p in sorted(grouped[i], key=_member_order)] for i in ids]
+        grouped: dict[uuid.UUID, list[PersonNode]] = defaultdict(list)
+        for row in await info.context.session.execute(query):
+            node = person_row_node(row)
+            grouped[node.household_id].append(node)
+        return [sorted(grouped[i], key=_member_order) for i in ids]
 
     return info.context.loader("residents.members", load)
 
