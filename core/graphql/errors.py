@@ -31,8 +31,9 @@ def format_error(error: GraphQLError, lang: str) -> dict[str, Any]:
         original = original.original_error
     if isinstance(original, UserError):
         body = user_error(original, lang, error.path)
-    elif original is None:
-        # syntax, validation and limit errors: graphql-core's text names the offending field, so keep it
+    elif original is None or isinstance(original, GraphQLError):
+        # syntax, validation and limit errors, and input coercion (strawberry raises its own GraphQLError for
+        # a variable a scalar cannot take, e.g. 42 for a UUID): graphql-core's text names the culprit, keep it
         code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
         message = error.message if lang == "en" else f"{INVALID[0]}: {error.message}"
         body = {"message": message, "extensions": {"code": code}}
