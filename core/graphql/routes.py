@@ -111,10 +111,13 @@ async def graphql_endpoint(request: Request) -> Response:
     finally:
         await session.close()
     payload: dict[str, Any] = {"data": result.data}
+    status = 200
     if result.errors:
         payload["errors"] = [format_error(e, lang) for e in result.errors]
+        if result.data is None and all(e.path is None for e in result.errors):
+            status = 400  # the document never ran (syntax, validation, limits): a request error, not a field's
     _log(request, operation, started, payload.get("errors", []))
-    return Response(payload, media_type=MediaType.JSON)
+    return Response(payload, status_code=status, media_type=MediaType.JSON)
 
 
 def _log(request: Request, operation: str | None, started: float, errors: list[dict[str, Any]]) -> None:
