@@ -125,44 +125,33 @@ def _check_answers(port: int, token: str) -> dict[str, Any]:
             "response_bytes": len(json.dumps({"data": {"residents": found["households"]}}))}
 
 
-async def _load(spec: dict[str, Any], served=None) -> dict[str, Any]:
-    """Run the load generator in its own process; CPU of the server and PostgreSQL over the whole run."""
-    from bench.server import postgres_cpu_seconds
-
-    server_before = served.cpu_seconds() if served else 0.0
-    pg_before = postgres_cpu_seconds()
-    started = time.perf_counter()
+async def _load(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run the load generator in its own process (it measures the window's CPU of everyone involved)."""
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.loadgen", json.dumps(spec),
                                                    stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
-    wall = time.perf_counter() - started
-    result = json.loads(out)
-    pg_after = postgres_cpu_seconds()
-    # CPU over the whole run (warm-up and tail included), shared out over the requests of the whole run:
-    # the window's requests are a fraction ``seconds / wall`` of it, so scale by the window's rate.
-    result["run_wall_s"] = wall
-    result["server_cpu_s"] = (served.cpu_seconds() - server_before) if served else None
-    result["postgres_cpu_s"] = None if pg_before is None or pg_after is None else pg_after - pg_before
-    return result
+    return json.loads(out)
 
 
 def _row(case: str, result: dict[str, Any], note: str = "", **extra: Any) -> Measurement:
     latencies = result["latencies"] or [0.0]
     done = len(result["latencies"])
     rps = done / result["seconds"]
-    # CPU per request: the run's CPU (warm-up and tail included) over the run's requests, estimated at the
-    # window's rate; the client's own is measured over the window only.
-    in_run = max(rps * result["run_wall_s"], 1.0)
+    # CPU per request over the timed window: the server's processes, PostgreSQL's backends, the client
+    per = max(done, 1)
     server, pg = result["server_cpu_s"], result["postgres_cpu_s"]
     client_share = result["client_cpu_s"] / result["client_wall_s"]
-    text = f"{rps:,.0f} req/s, {result['errors']} errors, client {client_share:.0%} of a core"
+    cpu = "".join(f", {label} {value / per * 1e3:.1f}" for label, value in (("server", server), ("pg", pg))
+                  if value is not None)
+    text = (f"{rps:,.0f} req/s, {result['errors']} errors; CPU ms/req{cpu}, client "
+            f"{result['client_cpu_s'] / per * 1e3:.1f} ({client_share:.0%} of a core)")
     return Measurement("http", case, latencies, note=f"{text}{'; ' + note if note else ''}", extra={
         "requests_per_s": round(rps, 1), "errors": result["errors"], "error_samples": result["error_samples"],
         "p50_ms": round(_pct(latencies, .5) * 1e3, 2), "p99_ms": round(_pct(latencies, .99) * 1e3, 2),
         "client_core_share": round(client_share, 3),
         "client_cpu_us": round(result["client_cpu_s"] / max(done, 1) * 1e6),
-        "server_cpu_us": None if server is None else round(server / in_run * 1e6),
-        "postgres_cpu_us": None if pg is None else round(pg / in_run * 1e6),
+        "server_cpu_us": None if server is None else round(server / per * 1e6),
+        "postgres_cpu_us": None if pg is None else round(pg / per * 1e6),
         **extra,
     })
 
@@ -202,8 +191,9 @@ async def http(options) -> list[Measurement]:
             for name, query in QUERIES.items():
                 for concurrency in (1, 32):
                     spec = {"kind": "http", "host": "127.0.0.1", "port": served.port, "concurrency": concurrency,
-                            "seconds": seconds, "warmup": warmup, "request": _request(query, token, served.port)}
-                    row = _row(f"{name}, c={concurrency}, {workers}w", await _load(spec, served),
+                            "seconds": seconds, "warmup": warmup, "request": _request(query, token, served.port),
+                            "server_pids": [p.pid for p in served.processes()], "pg_database": HTTP_DB}
+                    row = _row(f"{name}, c={concurrency}, {workers}w", await _load(spec),
                                workers=workers, concurrency=concurrency, query=name)
                     found.setdefault(name, {})[concurrency] = row
                     rows.append(row)
@@ -219,7 +209,7 @@ async def http(options) -> list[Measurement]:
     for name in QUERIES:
         for concurrency in (1, 32):
             spec = {"kind": "sql", "dsn": dsn, "concurrency": concurrency, "seconds": seconds, "warmup": warmup,
-                    "query": SQL_NAMES[name], "tenant_setting": setting}
+                    "query": SQL_NAMES[name], "tenant_setting": setting, "pg_database": HTTP_DB}
             row = _row(f"raw SQL {name}, c={concurrency}", await _load(spec), "asyncpg, same role and RLS",
                        concurrency=concurrency, query=name)
             raw.setdefault(name, {})[concurrency] = row
@@ -244,11 +234,12 @@ async def _profile(served, token: str, seconds: float, warmup: float) -> Measure
     from bench.pyspy import record, summary
 
     spec = {"kind": "http", "host": "127.0.0.1", "port": served.port, "concurrency": 32, "seconds": seconds,
-            "warmup": warmup, "request": _request(HOUSEHOLDS, token, served.port)}
+            "warmup": warmup, "request": _request(HOUSEHOLDS, token, served.port),
+            "server_pids": [p.pid for p in served.processes()], "pg_database": HTTP_DB}
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     path = Path("var/bench") / f"profile-households-{served.workers}w-{stamp}.txt"
     pids = [p.pid for p in served.worker_processes()]
-    load = asyncio.ensure_future(_load(spec, served))
+    load = asyncio.ensure_future(_load(spec))
     await asyncio.sleep(warmup)
     files = await asyncio.to_thread(record, pids, seconds, path)
     row = _row(f"households, c=32, {served.workers}w, under py-spy", await load, workers=served.workers)

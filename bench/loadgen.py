@@ -3,8 +3,8 @@
 SPEC is JSON: ``{"kind": "http" | "sql", "concurrency": n, "seconds": s, "warmup": s, …}``; the answer
 (one JSON line on standard output) holds the latencies of the requests that completed inside the timed
 window (throughput = completions in the window / its length, whenever they started), the error count
-and the CPU this process used, so that the client's own share of the machine is known (it shares the
-cores with the server and PostgreSQL).
+and the CPU used over the window by this process (the client shares the cores with what it measures),
+by the server's processes (``server_pids``) and by the PostgreSQL backends of ``pg_database``.
 
 The HTTP client is deliberately minimal — HTTP/1.1 keep-alive over asyncio streams, one connection per
 concurrent caller, the request bytes built once — because a full client (httpx) costs several hundred
@@ -34,6 +34,31 @@ COUNT_SQL = "SELECT sex, count(*) FROM residents_persons WHERE status = 'present
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _others_cpu(spec: dict[str, Any]) -> tuple[float, float | None]:
+    """CPU seconds so far of the server's processes and of PostgreSQL's backends serving the benchmark's
+    database (those alive at both ends of the window are what the difference counts)."""
+    import psutil
+
+    server = 0.0
+    for pid in spec.get("server_pids", ()):
+        try:
+            times = psutil.Process(pid).cpu_times()
+            server += times.user + times.system
+        except psutil.Error:
+            pass
+    database, postgres = spec.get("pg_database"), None
+    if database:
+        postgres = 0.0
+        for process in psutil.process_iter(["name", "cmdline"]):
+            if process.info["name"] == "postgres" and database in " ".join(process.info["cmdline"] or ()):
+                try:
+                    times = process.cpu_times()
+                    postgres += times.user + times.system
+                except psutil.Error:
+                    pass
+    return server, postgres
 
 
 async def _http_caller(spec: dict[str, Any], window: list[float], out: list[float], errors: list[str]) -> None:
@@ -118,14 +143,16 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         callers = [_http_caller(spec, window, latencies, errors) for _ in range(concurrency)]
     tasks = [asyncio.ensure_future(c) for c in callers]
     await asyncio.sleep(max(0.0, begin - time.perf_counter()))
-    cpu_before, wall_before = _cpu(), time.perf_counter()
+    cpu_before, wall_before, others_before = _cpu(), time.perf_counter(), _others_cpu(spec)
     await asyncio.sleep(max(0.0, window[1] - time.perf_counter()))
-    cpu_used, wall = _cpu() - cpu_before, time.perf_counter() - wall_before
+    cpu_used, wall, others_after = _cpu() - cpu_before, time.perf_counter() - wall_before, _others_cpu(spec)
     await asyncio.gather(*tasks, return_exceptions=True)
     if pool is not None:
         await pool.close()
     return {"latencies": latencies, "errors": len(errors), "error_samples": sorted(set(errors))[:3],
-            "seconds": spec["seconds"], "client_cpu_s": cpu_used, "client_wall_s": wall}
+            "seconds": spec["seconds"], "client_cpu_s": cpu_used, "client_wall_s": wall,
+            "server_cpu_s": others_after[0] - others_before[0] if spec.get("server_pids") else None,
+            "postgres_cpu_s": None if others_before[1] is None else others_after[1] - others_before[1]}
 
 
 def main() -> int:

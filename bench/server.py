@@ -2,8 +2,7 @@
 
 :class:`Served` starts the command with the given environment and worker count, times process start to
 the first ``GET /health`` answered 200, reports each worker's resident memory and the CPU seconds the
-server's processes (and, where readable, PostgreSQL's) have used, and stops the processes it started
-(by their process group id, nothing else).
+and stops the processes it started (by their process group id, nothing else).
 """
 
 from __future__ import annotations
@@ -88,16 +87,6 @@ class Served:
     def rss_mb(self) -> list[float]:
         return [round(p.memory_info().rss / 2**20, 1) for p in self.worker_processes()]
 
-    def cpu_seconds(self) -> float:
-        total = 0.0
-        for p in self.processes():
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
-
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -114,17 +103,3 @@ def _cmdline(process: psutil.Process) -> list[str]:
         return process.cmdline()
     except psutil.Error:
         return []
-
-
-def postgres_cpu_seconds() -> float | None:
-    """CPU seconds of every PostgreSQL process on this machine (None when they cannot be read)."""
-    total, seen = 0.0, False
-    for p in psutil.process_iter(["name"]):
-        if p.info["name"] in ("postgres", "postmaster"):
-            try:
-                times = p.cpu_times()
-            except psutil.Error:
-                continue
-            total += times.user + times.system
-            seen = True
-    return total if seen else None
