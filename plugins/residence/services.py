@@ -721,8 +721,9 @@ async def declare_stays(session: AsyncSession, establishment_id: Any, rows: Sequ
     await session.flush()
     nights = [{"guest_key": s.key, "night": n, "tenant_id": tenant_id, "stay_id": row.id}
               for (_, s), row in zip(items, stays, strict=True) for n in s.nights]
-    try:  # a Core insert (the ORM's bulk path costs more than the statement); no savepoint: a lost race
-        await session.execute(insert(GuestNight.__table__), nights)  # aborts the whole transaction, as it must
+    try:  # ORM-enabled (a Core statement would go through core's cursor guard, which costs more than the
+        # ORM's bulk path); no savepoint: a lost race aborts the whole transaction, as it must
+        await session.execute(insert(GuestNight), nights)
     except IntegrityError as exc:
         raise conflict("Khách vừa được khai báo ở cơ sở khác cho cùng đêm; hãy kiểm tra lại",
                        "The guest was just declared elsewhere for the same night; check again") from exc
