@@ -124,7 +124,7 @@ async def visible_units(request: Request) -> Visible:
         units: dict[uuid.UUID, Unit] = {}
         reach: dict[uuid.UUID, frozenset[str]] = {}
         frontier = [r for r in (await session.execute(
-            select(*columns).where(Tenant.id.in_(held), Tenant.status == "active"))).all()]
+            select(*columns).where(Tenant.id.in_(list(held)), Tenant.status == "active"))).all()]
         for row in frontier:
             units[row.id] = unit(row)
         for _level in range(4):  # province → district → ward, at most
