@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export WARDHUB_DATABASE_URL ?= sqlite+aiosqlite:///var/wardhub.db
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench soak venv clean
 
 $(VENV)/.installed: pyproject.toml tests/fixtures/hello_plugin/pyproject.toml examples/feedback/pyproject.toml
 	@PYTHON=$$(scripts/find-python) && echo "using $$PYTHON" && \
@@ -29,6 +29,11 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# 200 clients for 60 s against the app served by uvicorn, then a consistency check (counts, audit entries);
+# on PostgreSQL when WARDHUB_TEST_POSTGRES is set. SOAK_ARGS="--clients 50 --seconds 20" for a shorter run.
+soak: venv
+	$(PY) -m tests.reliability.soak $(SOAK_ARGS)
 
 bench: venv
 	$(PY) -m bench $(BENCH_ARGS)
