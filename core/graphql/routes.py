@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import time
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -42,22 +43,34 @@ def _read_body(raw: bytes) -> dict[str, Any] | None:
     return body
 
 
-def _root_fields(query: str, operation_name: str | None) -> tuple[str | None, list[str]]:
-    """The operation's type and its top-level field names (empty when the document does not parse)."""
+def _root_fields(query: str, operation_name: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """The operation's type and its top-level field names (empty when the document does not parse).
+
+    Clients send the same few documents over and over: answers for documents of up to 20,000 characters
+    are kept (512 of them), so the gateway does not parse each request's document a second time."""
+    if len(query) <= 20_000:
+        return _cached_root_fields(query, operation_name)
+    return _parse_root_fields(query, operation_name)
+
+
+def _parse_root_fields(query: str, operation_name: str | None) -> tuple[str | None, tuple[str, ...]]:
     try:
         document = parse(query, max_tokens=10_000)
     except GraphQLSyntaxError:
-        return None, []
+        return None, ()
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and (
             operation_name is None or (definition.name and definition.name.value == operation_name)
         ):
-            names = [s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)]
+            names = tuple(s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode))
             return definition.operation.value, names
-    return None, []
+    return None, ()
 
 
-def _not_enabled(registry: SchemaRegistry, names: list[str], enabled: frozenset[str]) -> list[str]:
+_cached_root_fields = lru_cache(maxsize=512)(_parse_root_fields)
+
+
+def _not_enabled(registry: SchemaRegistry, names: tuple[str, ...], enabled: frozenset[str]) -> list[str]:
     return sorted({registry.root_fields[n] for n in names if n in registry.root_fields} - enabled)
 
 
