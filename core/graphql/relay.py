@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -35,7 +35,16 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
-    total_count: int
+    # The total is counted only when a caller asks for it (a COUNT over every matching row, a statement
+    # of its own), on the request's session, in its transaction and scope.
+    _count: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+    _total: strawberry.Private[int | None] = None
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        if self._total is None:
+            self._total = await self._count() if self._count is not None else len(self.edges)
+        return self._total
 
     @strawberry.field
     def nodes(self) -> list[NodeT]:
@@ -70,9 +79,12 @@ async def paginate(
     after: str | None,
     to_node: Callable[[Any], Any] = lambda row: row,
 ) -> Connection:
-    """Two queries whatever the page size: the total and one page ordered by ``id_column``."""
+    """One query for the page ordered by ``id_column`` whatever its size, one more for ``totalCount`` if asked."""
     size = check_first(first)
-    total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+
+    async def count() -> int:
+        return (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+
     page = query.order_by(id_column)
     if after:
         page = page.where(id_column > decode_cursor(after))
@@ -83,5 +95,5 @@ async def paginate(
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
-        total_count=total,
+        _count=count,
     )
