@@ -164,10 +164,12 @@ def wardhub_navigation(tenant: TenantRef, lang: str):
 
     return [
         NavEntry(label=("Cư trú", "Residence"), url="", permission="residence.registration:read", order=30),
+        NavEntry(label=("Tạm trú sắp hết hạn", "Expiring residences"), url="web/expiring",
+                 permission="residence.registration:read", order=31),
         NavEntry(label=("Khai báo lưu trú", "Lodging declarations"), url="lodging",
-                 permission="residence.stay:declare", order=31),
+                 permission="residence.stay:declare", order=32),
         NavEntry(label=("Tình hình lưu trú", "Lodging overview"), url="police",
-                 permission="residence.police:read", order=32),
+                 permission="residence.police:read", order=33),
     ]
 
 
@@ -189,7 +191,7 @@ async def wardhub_dashboard(tenant: TenantRef, session: AsyncSession, lang: str)
                        (("Tạm vắng", "Absent"), counts.get("absence", 0))],
                chart="donut", url="", permission="residence.statistics:read"),
         Figure(title=("Tạm trú sắp hết hạn (30 ngày)", "Temporary residences ending within 30 days"),
-               value=ending or 0, url="expiring", permission="residence.registration:read"),
+               value=ending or 0, url="web/expiring", permission="residence.registration:read"),
     ]
 
 

@@ -163,6 +163,7 @@ async def test_pages_navigation_and_dashboard(client, ward, populate, scoped):
     dashboard = await client.get(f"/t/{ward.key}/", headers={"Accept": "text/html"})
     assert dashboard.status_code == 200 and "Tạm trú sắp hết hạn" in dashboard.text
     assert f"{base(ward)}/police" in dashboard.text
+    assert f"{base(ward)}/web/expiring" in dashboard.text  # the figure and the navigation lead to the page
 
 
 async def test_export_and_purge(client, ward, populate, scoped, plugin_manager):
