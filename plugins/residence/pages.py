@@ -22,7 +22,7 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Access, DbSession, UserError, requires
+from core.toolkit import Access, DbSession, UserError, not_found, requires
 from core.web.ui import render
 from plugins.residence import services
 from plugins.residence.models import Registration, Stay
@@ -180,7 +180,7 @@ async def _registration_form(request: Request, session: AsyncSession, kind: str,
 async def registration_form(request: Request, db_session: DbSession, kind: FromPath[str],
                             person_id: FromQuery[str | None] = None) -> Response:
     if kind not in FORM_KINDS:
-        return Response({"error": "not found"}, status_code=404)
+        raise not_found("Không có loại đăng ký này", "No such kind of registration")
     return await _registration_form(request, db_session, kind, {"person_id": person_id or ""}, {})
 
 
@@ -188,7 +188,7 @@ async def registration_form(request: Request, db_session: DbSession, kind: FromP
 async def registration_submit(request: Request, db_session: DbSession, kind: FromPath[str]) -> Response:
     """Register (permanent), declare (temporary) or notice (absence); then the person's history."""
     if kind not in FORM_KINDS:
-        return Response({"error": "not found"}, status_code=404)
+        raise not_found("Không có loại đăng ký này", "No such kind of registration")
     values = await _form(request)
     action = {"permanent": services.register_permanent, "temporary": services.declare_temporary,
               "absence": services.notice_absence}[kind]

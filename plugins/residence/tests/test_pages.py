@@ -34,6 +34,8 @@ async def test_registration_forms_with_inline_errors_and_history(client, ward, p
     number, person = data["numbers"][0], data["persons"][0]
     page = await client.get(f"{base(ward)}/web/new/permanent")
     assert page.status_code == 200 and 'name="person_id"' in page.text
+    assert (await client.get(f"{base(ward)}/web/new/marriage")).status_code == 404
+    assert (await client.post(f"{base(ward)}/web/new/marriage", data=form(client, person_id=number))).status_code == 404
     # by the person's identification number; address and neighbourhood from the household
     response = await client.post(f"{base(ward)}/web/new/permanent", data=form(client, person_id=number),
                                  follow_redirects=False)
