@@ -282,6 +282,8 @@ async def _access_and_import(options, population) -> list[Measurement]:
     db = Database(settings)
     try:
         rows.append(await _import_rate(db, population, options))
+    except Exception as exc:  # the loads measured above must not be lost with it: say what failed
+        rows.append(Measurement("residents", "import (failed)", [0.0], note=f"{type(exc).__name__}: {exc}"[:200]))
     finally:
         await db.dispose()
     return rows
