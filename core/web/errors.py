@@ -89,9 +89,28 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _respond(request, exc.status_code, body)
 
 
+OUT_OF_RANGE = ("Một giá trị số trong yêu cầu vượt quá giới hạn cho phép", "A number in the request is out of range")
+
+
+def _overflow(exc: BaseException | None) -> bool:
+    """An ``OverflowError`` in the chain: a number the database cannot take (``?offset=10**30``: SQLite raises it
+    binding the value, asyncpg inside a ``DBAPIError``). The client sent it: a 400, not a 500."""
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, OverflowError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     lang = _lang(request)
+    if _overflow(exc):
+        log.warning("number_out_of_range", path=request.url.path, error_type=type(exc).__name__)
+        return _respond(request, 400, {"code": "BAD_USER_INPUT", "message": OUT_OF_RANGE[1] if lang == "en"
+                                       else OUT_OF_RANGE[0]})
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return _respond(request, 500, {"code": "INTERNAL", "message": INTERNAL[1] if lang == "en" else INTERNAL[0]})
 
 
