@@ -92,7 +92,7 @@ def assert_clear_error(response, context, operation_path: str = "") -> None:
         assert error.get("code") or (error.get("extensions") or {}).get("code"), (context, body)
 
 
-def test_the_openapi_description_lists_every_plugins_routes(target):
+def check_description(target) -> None:
     paths = {op.path for op in target.operations}
     assert len(target.operations) > 150
     for plugin in ("residents", "residence", "military_service", "social_welfare", "economic_units",
@@ -103,6 +103,7 @@ def test_the_openapi_description_lists_every_plugins_routes(target):
 @FEW
 @given(data=st.data())
 async def test_no_openapi_operation_answers_5xx(client, target, data):
+    check_description(target)
     for operation in target.operations:  # every operation in every example
         case = data.draw(operation.as_strategy(), label=operation.label)
         params = dict(case.path_parameters or {})
@@ -157,24 +158,31 @@ async def test_generated_graphql_documents_never_fail_internally(client, target,
 
 # -- targeted abuse -----------------------------------------------------------------------------------
 
+@pytest.fixture
+async def ward(client, make_tenant, people):
+    ward = await make_tenant(plugins=("residents",))
+    household = await register(client, ward, people, "HK-H2")
+    return SimpleNamespace(key=ward.key, id=ward.id, person_id=household["members"][0]["id"])
+
+
 async def gql(client, ward, query: str, variables: dict | None = None, lang: str = "vi"):
     return await client.post("/graphql", json={"query": query, "variables": variables},
                              headers={"X-Tenant": ward.key, "accept-language": lang})
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
-async def test_oversized_bodies_are_refused_with_413(client, target, lang):
+async def test_oversized_bodies_are_refused_with_413(client, ward):
     big = b'{"query": "' + b"x" * (MAX_BODY + 1024) + b'"}'
-    for url in ("/graphql", f"/t/{target.ward.key}/residents/households"):
-        response = await client.post(url, content=big, headers={"content-type": "application/json",
-                                                                 "accept-language": lang})
-        assert response.status_code == 413, (url, response.text[:300])
-        error = response.json()["error"]
-        assert error["code"] == "BAD_USER_INPUT"
-        assert error["message"] == ("Request body too large" if lang == "en" else "Dữ liệu gửi lên quá lớn")
+    for lang in ("vi", "en"):
+        for url in ("/graphql", f"/t/{ward.key}/residents/households"):
+            response = await client.post(url, content=big, headers={"content-type": "application/json",
+                                                                     "accept-language": lang})
+            assert response.status_code == 413, (url, response.text[:300])
+            error = response.json()["error"]
+            assert error["code"] == "BAD_USER_INPUT"
+            assert error["message"] == ("Request body too large" if lang == "en" else "Dữ liệu gửi lên quá lớn")
 
 
-@pytest.mark.parametrize(("query", "word"), [
+ABUSIVE = [
     ("{ tenant { " + "parent { " * 30 + "key" + " }" * 30 + " } }", "depth"),
     ("{ " + " ".join(f"a{i}: tenant {{ key }}" for i in range(200)) + " }", "alias"),
     ("{ tenant { " + "key " * 6000 + "} }", "token"),
@@ -182,51 +190,73 @@ async def test_oversized_bodies_are_refused_with_413(client, target, lang):
     ("{ residents { households(first: 10) { edges { node { secretField } } } } }", "secretfield"),
     ("{ tenant { key ", "syntax"),
     ("query { tenant { key } } query { me { username } }", "anonymous"),
-])
-async def test_abusive_or_invalid_documents_get_a_clear_4xx(client, target, query, word):
-    for lang in ("vi", "en"):
-        response = await gql(client, target.ward, query, lang=lang)
-        assert 400 <= response.status_code < 500, response.text[:500]
-        body = response.json()
-        assert body.get("data") is None
-        error = body["errors"][0]
-        assert error["extensions"]["code"] == "BAD_USER_INPUT"
-        if lang == "en":
-            assert word in error["message"].lower(), error
-        else:
-            assert error["message"].startswith("Truy vấn không hợp lệ"), error
+]
 
 
-@pytest.mark.parametrize("variables", [
-    {"id": 42}, {"id": "not-a-uuid"}, {"id": None}, {"id": ["x"]}, {"id": {"a": 1}}, {}, {"id": "1" * 10_000},
-])
-async def test_wrong_variable_types_and_malformed_ids_get_a_clear_4xx(client, target, variables):
+async def test_abusive_or_invalid_documents_get_a_clear_4xx(client, ward):
+    for query, word in ABUSIVE:
+        for lang in ("vi", "en"):
+            response = await gql(client, ward, query, lang=lang)
+            assert 400 <= response.status_code < 500, (word, response.text[:500])
+            body = response.json()
+            assert body.get("data") is None
+            error = body["errors"][0]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT"
+            if lang == "en":
+                assert word in error["message"].lower(), error
+            else:
+                assert error["message"].startswith("Truy vấn không hợp lệ"), error
+
+
+BAD_VARIABLES = [{"id": 42}, {"id": "not-a-uuid"}, {"id": None}, {"id": ["x"]}, {"id": {"a": 1}}, {},
+                 {"id": "1" * 10_000}]
+
+
+async def test_wrong_variable_types_and_malformed_ids_get_a_clear_4xx(client, ward):
     query = "query($id: UUID!) { residents { person(id: $id) { fullName } } }"
-    response = await gql(client, target.ward, query, variables, lang="en")
-    assert 400 <= response.status_code < 500, response.text[:500]
-    error = response.json()["errors"][0]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["message"]
+    for variables in BAD_VARIABLES:
+        response = await gql(client, ward, query, variables, lang="en")
+        assert 400 <= response.status_code < 500, (variables, response.text[:500])
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["message"], variables
+    inline = await gql(client, ward, "{ residents { person(id: 42) { fullName } } }", lang="en")
+    assert inline.status_code == 400 and inline.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_malformed_ids_in_rest_paths_and_bodies_get_a_clear_4xx(client, target):
-    base = f"/t/{target.ward.key}/residents"
+async def test_malformed_ids_in_rest_paths_and_bodies_get_a_clear_4xx(client, ward):
+    base = f"/t/{ward.key}/residents"
     for path in (f"{base}/persons/not-a-uuid", f"{base}/persons/{uuid.uuid4()}", f"{base}/households/123",
-                 f"/t/{target.ward.key}/workflow/changes/{'f' * 300}", "/t/no:such/residents/persons/x"):
+                 f"/t/{ward.key}/workflow/changes/{'f' * 300}", "/t/no:such/residents/persons/x"):
         response = await client.get(path, headers={"accept-language": "en"})
         assert response.status_code in (400, 403, 404), (path, response.text[:300])
         assert response.json()["error"]["code"] in ("BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN")
     for body in ({"household_id": "not-a-uuid", "relation": "child"}, {"household_id": 7}, {"household_id": None}):
-        response = await client.post(f"{base}/persons/{target.person_id}/household", json=body)
+        response = await client.post(f"{base}/persons/{ward.person_id}/household", json=body)
         assert response.status_code == 400, response.text
         assert error_code(response) == "BAD_USER_INPUT" and response.json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2", b"\xff\xfe", b"null", b"[]", b'"text"', b"1e999999"])
-async def test_malformed_json_bodies_get_a_clear_4xx(client, target, raw):
-    for url in ("/graphql", f"/t/{target.ward.key}/residents/households",
-                f"/t/{target.ward.key}/residents/persons/{target.person_id}",
-                f"/t/{target.ward.key}/workflow/changes"):
-        method = "PATCH" if "/persons/" in url else "POST"
-        response = await client.request(method, url, content=raw, headers={"content-type": "application/json"})
-        assert 400 <= response.status_code < 500, (url, raw, response.status_code, response.text[:300])
-        assert error_code(response) == "BAD_USER_INPUT", (url, raw, response.text[:300])
+MALFORMED_JSON = [b"{not json", b"[1, 2", b"\xff\xfe", b"null", b"[]", b'"text"', b"1e999999"]
+
+
+async def test_malformed_json_bodies_get_a_clear_4xx(client, ward):
+    for raw in MALFORMED_JSON:
+        for url in ("/graphql", f"/t/{ward.key}/residents/households",
+                    f"/t/{ward.key}/residents/persons/{ward.person_id}", f"/t/{ward.key}/workflow/changes"):
+            method = "PATCH" if "/persons/" in url else "POST"
+            response = await client.request(method, url, content=raw, headers={"content-type": "application/json"})
+            assert 400 <= response.status_code < 500, (url, raw, response.status_code, response.text[:300])
+            assert error_code(response) == "BAD_USER_INPUT", (url, raw, response.text[:300])
+
+
+async def test_numbers_too_large_for_the_database_get_a_clear_4xx(client, ward):
+    """Found by the fuzzer: ``?offset=`` beyond 64 bits made SQLite (OverflowError) and asyncpg fail: a 500."""
+    huge = str(10**26)
+    for lang, message in (("vi", "vượt quá giới hạn"), ("en", "out of range")):
+        for path, query in (("residents/search", {"q": "an"}), ("residents/households", {"q": "an"}),
+                            ("residents/households", {})):
+            response = await client.get(f"/t/{ward.key}/{path}", params={**query, "offset": huge},
+                                        headers={"accept-language": lang})
+            assert response.status_code == 400, (path, response.text[:300])
+            assert error_code(response) == "BAD_USER_INPUT" and message in response.json()["error"]["message"]
+    assert (await client.get(f"/t/{ward.key}/residents/households", params={"offset": "5"})).status_code == 200

@@ -93,9 +93,29 @@ ROOT_FIELDS = {"me", "tenant", "tenants", "plugins", "residents", "residence", "
                "economicUnits", "kindergartens", "ornamentalPlants", "changeRequests"}
 
 
-@FEW
-@given(data=st.data())
-async def test_every_graphql_root_field_keeps_tenant_b_out(world, data):
+def get_routes(app) -> list[tuple[str, dict[str, str]]]:
+    routes = []
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and "GET" in route.methods and not route.path.startswith(SKIPPED_PREFIXES) \
+                and route.path not in SKIPPED_PATHS:
+            routes.append((route.path, {k: v.type.__name__ for k, v in route.path_parameters.items()}))
+    return routes
+
+
+QUERY_PARAMS = ("q", "search", "status", "format", "limit", "offset", "neighbourhood", "person_id", "household_id",
+                "month", "lang", "kind", "direction", "first", "after")
+
+
+def check_routes(app) -> None:
+    paths = [path for path, _ in get_routes(app)]
+    assert len(paths) > 40
+    for plugin in ("residents", "residence", "military_service", "social_welfare", "economic_units",
+                   "kindergartens", "ornamental_plants", "workflow"):
+        assert any(f"/{plugin}" in path for path in paths), plugin
+
+
+async def graphql_round(world, data) -> None:
+    """Every root field of the schema, once."""
     assert {n for _k, n in world.fields} >= ROOT_FIELDS
     assert sum(1 for k, _n in world.fields if k == "mutation") > 10
     answered = 0
@@ -113,30 +133,8 @@ async def test_every_graphql_root_field_keeps_tenant_b_out(world, data):
     assert answered >= 3  # the documents are valid and reach data, not only errors
 
 
-def get_routes(app) -> list[tuple[str, dict[str, str]]]:
-    routes = []
-    for route in app.routes:
-        if isinstance(route, HTTPRoute) and "GET" in route.methods and not route.path.startswith(SKIPPED_PREFIXES) \
-                and route.path not in SKIPPED_PATHS:
-            routes.append((route.path, {k: v.type.__name__ for k, v in route.path_parameters.items()}))
-    return routes
-
-
-QUERY_PARAMS = ("q", "search", "status", "format", "limit", "offset", "neighbourhood", "person_id", "household_id",
-                "month", "lang", "kind", "direction", "first", "after")
-
-
-def test_the_routes_cover_every_plugin(app):
-    paths = [path for path, _ in get_routes(app)]
-    assert len(paths) > 40
-    for plugin in ("residents", "residence", "military_service", "social_welfare", "economic_units",
-                   "kindergartens", "ornamental_plants", "workflow"):
-        assert any(f"/{plugin}" in path for path in paths), plugin
-
-
-@FEW
-@given(data=st.data())
-async def test_every_get_route_keeps_tenant_b_out(world, app, data):
+async def routes_round(world, app, data) -> None:
+    """Every GET route of the app, once."""
     values = world.values
     pools = {"uuid": [*values.ids, "00000000-0000-0000-0000-000000000000"],
              "str": [*values.ids, *values.strings[1:], "2026-06", "policy-families", "beneficiaries", "..%2f"],
@@ -159,3 +157,13 @@ async def test_every_get_route_keeps_tenant_b_out(world, app, data):
         answer = await client.get(url, params=query, headers={"accept": accept})
         assert answer.status_code < 500, (url, query, answer.text[:500])
         assert leaked(world, url + json.dumps(query), answer) == [], (caller, url, query, answer.text[:800])
+
+
+@FEW
+@given(data=st.data())
+async def test_nothing_of_tenant_b_reaches_an_officer_of_tenant_a(world, app, data):
+    """Each example calls every GraphQL root field and every GET route (one world, seeded once, for both:
+    seeding two tenants with every plugin is the slow part)."""
+    check_routes(app)
+    await graphql_round(world, data)
+    await routes_round(world, app, data)

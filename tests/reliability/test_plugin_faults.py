@@ -29,20 +29,18 @@ async def world(client, client_as, make_tenant, people):
     return ward, household, officer
 
 
-async def test_the_dashboard_shows_the_failing_plugin_as_failed_and_the_rest(world):
-    ward, _household, officer = world
+async def test_pages_render_with_the_failing_plugins_part_failed_and_the_rest_shown(world):
+    ward, household, officer = world
+    # the dashboard: boom's section marked failed, steady's figure and navigation entry there
     for lang in ("vi", "en"):
         page = await officer.get(f"/t/{ward.key}/?lang={lang}", headers={"accept": "text/html"})
         assert page.status_code == 200, page.text[:500]
-        assert "notice--error" in page.text  # boom's section, marked failed
+        assert "notice--error" in page.text
         assert "Plugin boom" in page.text or "Phân hệ boom" in page.text
-        assert f"{STEADY_FIGURE:,}".replace(",", ".") in page.text or str(STEADY_FIGURE) in page.text \
-            or f"{STEADY_FIGURE:,}" in page.text  # steady's figure, after boom failed (in the page's format)
-        assert "Steady" in page.text or "Ổn định" in page.text  # steady's navigation entry
+        assert any(f in page.text for f in (str(STEADY_FIGURE), f"{STEADY_FIGURE:,}", "424.242"))
+        assert "Steady" in page.text or "Ổn định" in page.text
 
-
-async def test_a_persons_page_keeps_the_other_sections_when_a_plugin_fails(world):
-    ward, household, officer = world
+    # a person (REST): boom's sections left out, steady's there
     person = household["members"][0]
     answer = await officer.get(f"/t/{ward.key}/residents/persons/{person['id']}")
     assert answer.status_code == 200, answer.text
@@ -50,17 +48,13 @@ async def test_a_persons_page_keeps_the_other_sections_when_a_plugin_fails(world
     assert [s["plugin"] for s in sections if s["plugin"] in ("boom", "steady")] == ["steady"]
     assert sections[-1]["items"][0]["value"] == STEADY_MARK
 
-
-async def test_a_households_page_keeps_the_other_sections_when_a_plugin_fails(world):
-    ward, household, officer = world
+    # a household's page (HTML)
     page = await officer.get(f"/t/{ward.key}/residents/web/households/{household['id']}",
                              headers={"accept": "text/html"})
     assert page.status_code == 200, page.text[:500]
     assert STEADY_MARK in page.text
 
-
-async def test_graphql_sections_keep_the_other_plugins_when_one_fails(world):
-    ward, household, officer = world
+    # GraphQL: the household's and its members' sections, no error for the caller
     query = """query($id: UUID!) { residents { household(id: $id) { code sections { plugin key }
         members { fullName sections { plugin items { value } } } } } }"""
     answer = await officer.post("/graphql", json={"query": query, "variables": {"id": household["id"]}},

@@ -24,13 +24,11 @@ def settings(settings):
     return settings.with_(redis_url=DEAD_REDIS, graphql_rate_per_minute=5)
 
 
-async def test_the_app_is_configured_with_a_redis_that_cannot_be_reached(app):
+async def test_sign_in_sessions_and_sign_out_work_without_redis(app, client, client_as, make_tenant, people,
+                                                                anon_client):
     assert app.state.settings.redis_url == DEAD_REDIS and app.state.access.redis is not None
     with pytest.raises(Exception):  # noqa: B017 (any connection error: the point is that Redis is away)
         await app.state.access.redis.ping()
-
-
-async def test_sign_in_sessions_and_sign_out_work_without_redis(client, client_as, make_tenant, people, anon_client):
     ward = await make_tenant()
     assert (await client.get("/auth/me")).status_code == 200  # the platform admin signed in (fixture)
     household = await register(client, ward, people, "HK-R1")
