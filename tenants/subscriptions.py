@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.store import bump_version
+from core.audit.recorder import record_for_unit
 from core.errors import UserError, bad_input
 from core.plugins.manager import PluginManager
 from tenants.models import PluginSubscription, Tenant
@@ -109,7 +110,10 @@ async def enable(session: AsyncSession, tenant: Tenant, name: str, manager: Plug
     await session.flush()
     await manager.call_one(name, "wardhub_tenant_enabled", tenant=tenant.ref(), session=session)
     await bump_version(session)  # what roles may do in the unit changed; cached unit contexts too
-    return await effective_plugins(session, tenant, manager)
+    after = await effective_plugins(session, tenant, manager)
+    await record_for_unit(session, tenant_id=tenant.id, action="enable", entity="plugin_subscriptions",
+                          entity_id=name, before={"effective": sorted(effective)}, after={"effective": sorted(after)})
+    return after
 
 
 async def disable(session: AsyncSession, tenant: Tenant, name: str, manager: PluginManager) -> frozenset[str]:
@@ -130,4 +134,9 @@ async def disable(session: AsyncSession, tenant: Tenant, name: str, manager: Plu
         await session.flush()
         await manager.call_one(name, "wardhub_tenant_disabled", tenant=tenant.ref(), session=session)
         await bump_version(session)
-    return await effective_plugins(session, tenant, manager)
+        after = await effective_plugins(session, tenant, manager)
+        await record_for_unit(session, tenant_id=tenant.id, action="disable", entity="plugin_subscriptions",
+                              entity_id=name, before={"effective": sorted(effective)},
+                              after={"effective": sorted(after)})
+        return after
+    return effective

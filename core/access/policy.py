@@ -19,7 +19,7 @@ from core.access.models import AccessPolicy, RoleAssignment
 from core.access.permissions import PermissionCatalog, split
 from core.access.roles import BUILT_IN_ROLES, PLATFORM_WIDE_ROLES
 from core.access.store import bump_version
-from core.audit.recorder import record
+from core.audit.recorder import record_for_unit as record
 from core.auth.models import User
 from core.errors import bad_input, not_found
 from core.settings import Settings

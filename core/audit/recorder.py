@@ -109,3 +109,17 @@ async def record(
         )
     )
     await session.flush()
+
+
+async def record_for_unit(session: Any, *, tenant_id: uuid.UUID, **entry: Any) -> None:
+    """:func:`record` for platform services (roles, tokens, plugin switches) that act on a unit their caller
+    was checked for while the session may be scoped elsewhere (a district admin's request acting on a
+    ward, a CLI session): the entry is written under that unit's scope, in the same transaction."""
+    from core.db.scoping import TenantScope, rescoped
+
+    scope = session_scope(session.sync_session)
+    if tenant_id in scope.tenant_ids:
+        await record(session, tenant_id=tenant_id, **entry)
+        return
+    async with rescoped(session, TenantScope.of(tenant_id)):
+        await record(session, tenant_id=tenant_id, **entry)

@@ -64,8 +64,10 @@ async def create_token(
     user_id: uuid.UUID | None = None,
     created_by: uuid.UUID | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token; returns the row and the token itself, which is never available again."""
+    """A new token; returns the row and the token itself, which is never available again. Audited in the
+    token's unit."""
     from core.access.store import bump_version
+    from core.audit.recorder import record_for_unit
 
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
@@ -86,11 +88,15 @@ async def create_token(
     session.add(token)
     await session.flush()
     await bump_version(session)
+    await record_for_unit(session, tenant_id=tenant_id, action="create", entity="api_tokens", entity_id=str(token.id),
+                          after={"name": token.name, "prefix": token.prefix, "roles": list(token.roles),
+                                 "expires_at": token.expires_at})
     return token, value
 
 
 async def revoke_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken:
     from core.access.store import bump_version
+    from core.audit.recorder import record_for_unit
 
     token = await session.get(ApiToken, token_id)
     if token is None:
@@ -99,6 +105,9 @@ async def revoke_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken:
         token.revoked_at = utcnow()
         await session.flush()
         await bump_version(session)
+        await record_for_unit(session, tenant_id=token.tenant_id, action="revoke", entity="api_tokens",
+                              entity_id=str(token.id), after={"name": token.name, "prefix": token.prefix,
+                                                              "revoked_at": token.revoked_at})
     return token
 
 

@@ -152,3 +152,35 @@ async def test_graphiql_is_vendored_and_for_signed_in_users(client, anon_client)
     assert "unpkg" not in page.text and "cdn" not in page.text.lower()
     anonymous = await anon_client.get("/graphql", headers={"Accept": "application/json"})
     assert anonymous.status_code == 401
+
+
+async def test_plugin_switches_role_grants_and_tokens_are_audited_in_the_unit_they_change(client_as, make_tenant,
+                                                                                        make_user, db):
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEntry
+    from core.db.scoping import TenantScope
+
+    district = await make_tenant(level="district", plugins=())
+    ward = await make_tenant(parent_key=district.key, plugins=())
+    admin = await client_as("district_admin", district)
+    target = await make_user()
+    switch = "mutation($i: PluginSwitchInput!) { enablePlugin(input: $i) { tenant } }"
+    _, body = await gql(admin, switch, tenant=district, variables={"i": {"tenant": ward.key, "plugin": "hello"}})
+    assert "errors" not in body, body
+    grant = "mutation($i: RoleInput!) { grantRole(input: $i) { held } }"
+    _, body = await gql(admin, grant, tenant=district,
+                        variables={"i": {"username": target.username, "role": "ward_officer", "tenant": ward.key}})
+    assert "errors" not in body, body
+    _, body = await gql(admin, "mutation($i: CreateTokenInput!) { createToken(input: $i) { id } }", tenant=ward,
+                        variables={"i": {"name": "Kho dữ liệu", "roles": ["integrator"], "days": 30}})
+    token_id = body["data"]["createToken"]["id"]
+    _, body = await gql(admin, "mutation($i: RevokeTokenInput!) { revokeToken(input: $i) { id } }", tenant=ward,
+                        variables={"i": {"id": token_id}})
+    assert "errors" not in body, body
+    async with db.session(TenantScope.of(ward.id)) as session:
+        rows = (await session.execute(select(AuditEntry).where(AuditEntry.entity.in_(
+            ["plugin_subscriptions", "role_assignments", "api_tokens"])))).scalars().all()
+    seen = sorted((r.entity, r.action, r.actor_id) for r in rows)
+    assert seen == [("api_tokens", "create", admin.user.id), ("api_tokens", "revoke", admin.user.id),
+                    ("plugin_subscriptions", "enable", admin.user.id), ("role_assignments", "grant", admin.user.id)]

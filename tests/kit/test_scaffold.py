@@ -47,7 +47,8 @@ def test_a_scaffolded_plugin_passes_its_own_tests_once_installed(tmp_path):
     assert result.exit_code == 0, result.output
     package = tmp_path / "src" / "kit_notes"
     made = sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file())
-    assert made == ["README.md", "pyproject.toml", "tests/test_kit_notes_plugin.py", "wardhub_kit_notes/__init__.py",
+    assert made == ["README.md", "pyproject.toml", "tests/access_matrix.py", "tests/test_kit_notes_plugin.py",
+                    "wardhub_kit_notes/__init__.py",
                     "wardhub_kit_notes/migrations/kit_notes_0001_initial.py", "wardhub_kit_notes/models.py",
                     "wardhub_kit_notes/plugin.py", "wardhub_kit_notes/routes.py", "wardhub_kit_notes/schema.py",
                     "wardhub_kit_notes/services.py", "wardhub_kit_notes/templates/kit_notes/index.html"]
@@ -63,7 +64,8 @@ def test_a_scaffolded_plugin_passes_its_own_tests_once_installed(tmp_path):
     summary = tests.stdout.strip().splitlines()[-1] if tests.stdout.strip() else ""
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     backends = 2 if os.environ.get("WARDHUB_TEST_POSTGRES") else 1
-    assert f"{8 * backends} passed" in summary and "failed" not in summary and "skipped" not in summary, summary
+    # 8 tests per database, plus the access-matrix rows checked once
+    assert f"{8 * backends + 1} passed" in summary and "failed" not in summary and "skipped" not in summary, summary
 
 
 def test_plugin_migration_adds_revisions_at_the_head_of_the_branch(tmp_path):

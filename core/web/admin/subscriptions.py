@@ -17,7 +17,6 @@ from litestar.response import Redirect
 from sqlalchemy import select
 
 from core.access.guards import requires
-from core.audit.recorder import record
 from core.db.engine import Database
 from core.db.scoping import SYSTEM, TenantScope
 from core.errors import UserError, pick
@@ -98,10 +97,7 @@ async def switch_plugin(request: Request, plugin: FromPath[str], action: FromPat
         async with db.session(TenantScope.of(current.tenant.id)) as session:
             tenant = await registry.get(session, current.tenant.key)
             change = subscriptions.enable if action == "enable" else subscriptions.disable
-            before = await subscriptions.effective_plugins(session, tenant, manager)
-            after = await change(session, tenant, plugin, manager)
-            await record(session, tenant_id=tenant.id, action=action, entity="plugin_subscriptions",
-                         entity_id=plugin, before={"effective": sorted(before)}, after={"effective": sorted(after)})
+            await change(session, tenant, plugin, manager)  # audited by the service
     except UserError as error:
         if error.code not in ("BAD_USER_INPUT", "CONFLICT"):
             raise

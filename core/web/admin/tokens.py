@@ -18,7 +18,6 @@ from litestar.response import Redirect
 
 from core.access.guards import requires
 from core.access.roles import BUILT_IN_ROLES
-from core.audit.recorder import record
 from core.auth import tokens
 from core.auth.models import ApiToken, aware
 from core.db.base import utcnow
@@ -128,10 +127,6 @@ async def create_token(request: Request) -> Response:
                 session, settings.secret_key, name=form["name"], tenant_id=current.tenant.id,
                 roles=form["roles"], days=days, created_by=principal.user_id,
             )
-            await record(session, tenant_id=current.tenant.id, action="create", entity="api_tokens",
-                         entity_id=str(token.id), after={"name": token.name, "prefix": token.prefix,
-                                                         "roles": list(token.roles),
-                                                         "expires_at": token.expires_at})
             created = {"name": token.name, "value": value, "expires_at": aware(token.expires_at)}
     except UserError as error:
         if not error.fields:
@@ -156,12 +151,7 @@ async def revoke_token(request: Request, token_id: FromPath[str]) -> Response:
         token = await session.get(ApiToken, ident)
         if token is None or token.tenant_id != current.tenant.id:  # another unit's token is not found here
             raise UserError("NOT_FOUND", ("Không có khóa API này", "No such API token"))
-        already = token.revoked_at is not None
-        token = await tokens.revoke_token(session, token.id)
-        if not already:
-            await record(session, tenant_id=current.tenant.id, action="revoke", entity="api_tokens",
-                         entity_id=str(token.id), after={"name": token.name, "prefix": token.prefix,
-                                                         "revoked_at": token.revoked_at})
+        await tokens.revoke_token(session, token.id)  # audited by the service
     await request.app.state.access.changed()
     return Redirect(path=f"{tenant_path(current.tenant.key)}/admin/tokens?done=revoke", status_code=303)
 
