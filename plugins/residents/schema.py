@@ -13,6 +13,7 @@ listing 50 households with their members and their sections costs the same state
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from datetime import date
@@ -21,6 +22,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import Select, select
 from strawberry.permission import PermissionExtension
+from strawberry.types.nodes import SelectedField
 
 from core.graphql.contribution import GraphQLContribution
 from core.graphql.relay import Connection, paginate
@@ -360,8 +362,24 @@ def statistics_node(figures: dict[str, Any]) -> Statistics:
     )
 
 
-async def compute_statistics(request: Any, current: Any, session: Any) -> dict[str, Any]:
-    """The figures over ``session``'s scope, with the policy families of ``current``'s enabled plugins."""
+def wanted_figures(info: strawberry.Info) -> set[str] | None:
+    """The figures a ``Statistics`` selection asks for (None, meaning all, when it uses fragments)."""
+    wanted = set()
+    for field in info.selected_fields:
+        for selection in field.selections:
+            if not isinstance(selection, SelectedField):
+                return None
+            wanted.add(_SNAKE.sub(r"_\1", selection.name).lower())
+    return wanted
+
+
+_SNAKE = re.compile(r"(?<=[a-z])([A-Z])")
+
+
+async def compute_statistics(request: Any, current: Any, session: Any,
+                             figures: set[str] | None = None) -> dict[str, Any]:
+    """The figures over ``session``'s scope, with the policy families of ``current``'s enabled plugins
+    (``figures``: only these, see :func:`statistics.compute`)."""
     manager = request.app.state.plugins
 
     async def policy_families() -> list:
@@ -369,10 +387,11 @@ async def compute_statistics(request: Any, current: Any, session: Any) -> dict[s
                                           session=session)
         return [r.value for r in results if r.error is None]
 
-    return await statistics.compute(session, policy_families=policy_families)
+    return await statistics.compute(session, policy_families=policy_families, figures=figures)
 
 
-async def district_statistics(request: Any, gateway_session: Any = None) -> dict[str, Any]:
+async def district_statistics(request: Any, gateway_session: Any = None,
+                              figures: set[str] | None = None) -> dict[str, Any]:
     """The request's unit and every unit below it that the caller reaches (a district's wards), summed.
 
     From GraphQL pass the request's session (``info.context.session``): the figures are read in its
@@ -384,7 +403,7 @@ async def district_statistics(request: Any, gateway_session: Any = None) -> dict
     async with gateway_session.exclusive() as session:
         scope = await units_scope(request, session)
         async with rescoped(session, scope):
-            return await compute_statistics(request, current.tenant, session)
+            return await compute_statistics(request, current.tenant, session, figures)
 
 
 # -- query -------------------------------------------------------------------------------------------------
@@ -456,12 +475,13 @@ class ResidentsQuery:
     async def statistics(self, info: strawberry.Info) -> Statistics:
         """This unit's figures (a ward's own; a district's own rows, which are none: see districtStatistics)."""
         return statistics_node(await compute_statistics(info.context.request, info.context.tenant,
-                                                        info.context.session))
+                                                        info.context.session, wanted_figures(info)))
 
     @strawberry.field(extensions=needs(STATISTICS_READ))
     async def district_statistics(self, info: strawberry.Info) -> Statistics:
         """The figures summed over this unit and the units below it (a district's wards), ``byUnit`` per ward."""
-        return statistics_node(await district_statistics(info.context.request, info.context.session))
+        return statistics_node(await district_statistics(info.context.request, info.context.session,
+                                                         wanted_figures(info)))
 
 
 # -- mutations -----------------------------------------------------------------------------------------------

@@ -81,7 +81,10 @@ def _counted(kind: str, key, source=None, *where) -> Select:
 async def _figures(session: AsyncSession, *branches: Select) -> dict[str, dict[str | None, int]]:
     """Run the branches as one ``UNION ALL`` statement (one round trip, one plan): ``{kind: {key: count}}``."""
     found: dict[str, dict[str | None, int]] = {}
-    for kind, key, count in (await session.execute(union_all(*branches))).all():
+    if not branches:
+        return found
+    statement = branches[0] if len(branches) == 1 else union_all(*branches)
+    for kind, key, count in (await session.execute(statement)).all():
         found.setdefault(kind, {})[key] = count
     return found
 
@@ -134,33 +137,41 @@ def merge_policy_families(answers: Iterable[list[PolicyFamilyCount] | None]) -> 
     return sorted(merged.values(), key=lambda r: r["code"]) if answered else None
 
 
+FIGURES = frozenset({"households", "persons", "by_unit", "by_sex", "by_age_band", "by_ethnicity", "by_religion",
+                     "by_neighbourhood", "policy_families"})
+
+
 async def compute(
-    session: AsyncSession, *, today: date | None = None, policy_families: PolicyFamilyProvider | None = None
+    session: AsyncSession, *, today: date | None = None, policy_families: PolicyFamilyProvider | None = None,
+    figures: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """Totals and breakdowns over the session's tenant scope (see the module's docstring)."""
+    """Totals and breakdowns over the session's tenant scope (see the module's docstring).
+
+    ``figures``: the keys wanted (default all); the others are left empty and cost nothing, so a caller
+    asking for persons by sex runs one ``GROUP BY``, not every figure."""
     today = today or today_in_vietnam()
+    wanted = FIGURES if figures is None else frozenset(figures)
     top = func.coalesce(Neighbourhood.parent_id, Neighbourhood.id)
     # The neighbourhood key carries the unit too: a district's wards have neighbourhoods of their own.
     area = cast(Household.tenant_id, String).concat("|").concat(func.coalesce(cast(top, String), ""))
     with_area = outerjoin(Household, Neighbourhood, IN_NEIGHBOURHOOD)
     persons_with_area = join(Person, Household, IN_HOUSEHOLD).outerjoin(Neighbourhood, IN_NEIGHBOURHOOD)
-    # Two statements for every figure: one over households, one over present persons.
-    house = await _figures(
-        session,
-        _counted("unit", Household.tenant_id, None, ACTIVE),
-        _counted("area", area, with_area, ACTIVE),
-    )
-    people = await _figures(
-        session,
-        _counted("unit", Person.tenant_id, None, PRESENT),
-        _counted("sex", Person.sex, None, PRESENT),
-        _counted("band", band_expression(age_expression(today)), None, PRESENT),
-        _counted("ethnicity", Person.ethnicity, None, PRESENT),
-        _counted("religion", Person.religion, None, PRESENT),
-        _counted("area", area, persons_with_area, PRESENT),
-    )
+    by_unit = bool(wanted & {"households", "persons", "by_unit"})
+    # At most two statements for every figure: one over households, one over present persons.
+    house = await _figures(session, *(branch() for need, branch in (
+        (by_unit, lambda: _counted("unit", Household.tenant_id, None, ACTIVE)),
+        ("by_neighbourhood" in wanted, lambda: _counted("area", area, with_area, ACTIVE)),
+    ) if need))
+    people = await _figures(session, *(branch() for need, branch in (
+        (by_unit, lambda: _counted("unit", Person.tenant_id, None, PRESENT)),
+        ("by_sex" in wanted, lambda: _counted("sex", Person.sex, None, PRESENT)),
+        ("by_age_band" in wanted, lambda: _counted("band", band_expression(age_expression(today)), None, PRESENT)),
+        ("by_ethnicity" in wanted, lambda: _counted("ethnicity", Person.ethnicity, None, PRESENT)),
+        ("by_religion" in wanted, lambda: _counted("religion", Person.religion, None, PRESENT)),
+        ("by_neighbourhood" in wanted, lambda: _counted("area", area, persons_with_area, PRESENT)),
+    ) if need))
     households_by_unit, persons_by_unit = _by_id(house.get("unit", {})), _by_id(people.get("unit", {}))
-    units = await unit_labels(session, set(households_by_unit) | set(persons_by_unit))
+    units = await unit_labels(session, set(households_by_unit) | set(persons_by_unit)) if "by_unit" in wanted else {}
     by_band = people.get("band", {})
     return {
         "as_of": today.isoformat(),
@@ -179,5 +190,6 @@ async def compute(
         "by_ethnicity": _labelled(ref.ETHNICITIES, people.get("ethnicity", {}), keep_zero=False),
         "by_religion": _labelled(ref.RELIGIONS, people.get("religion", {}), keep_zero=False),
         "by_neighbourhood": await _by_neighbourhood(session, house.get("area", {}), people.get("area", {})),
-        "policy_families": merge_policy_families(await policy_families()) if policy_families else None,
+        "policy_families": merge_policy_families(await policy_families())
+        if policy_families and "policy_families" in wanted else None,
     }
