@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.attributes import get_history
 
-from core.db.base import TenantOwned, tenant_owned_tables
+from core.db.base import Base, TenantOwned, tenant_owned_tables
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -200,16 +200,19 @@ def _begin(session: Session, _transaction: object, connection: Connection) -> No
     _scope_connection(connection, session_scope(session))
 
 
-_guard_pattern: re.Pattern[str] | None = None
+_guard_pattern: tuple[int, re.Pattern[str]] | None = None
 
 
 def _tenant_table_pattern() -> re.Pattern[str]:
+    """The names of tenant-owned tables as one pattern, rebuilt only when a table was added to the metadata
+    (a plugin loaded later): it is consulted for every statement of a scoped session."""
     global _guard_pattern
-    names = sorted(t.name for t in tenant_owned_tables())
-    if _guard_pattern is None or _guard_pattern.pattern.count("|") + 1 != len(names):
+    tables = len(Base.metadata.tables)
+    if _guard_pattern is None or _guard_pattern[0] != tables:
+        names = sorted(t.name for t in tenant_owned_tables())
         alternation = "|".join(re.escape(n) for n in names) or r"(?!x)x"
-        _guard_pattern = re.compile(rf'(?<![\w"]|\.)"?(?:{alternation})"?(?![\w"])', re.IGNORECASE)
-    return _guard_pattern
+        _guard_pattern = (tables, re.compile(rf'(?<![\w"]|\.)"?(?:{alternation})"?(?![\w"])', re.IGNORECASE))
+    return _guard_pattern[1]
 
 
 def install_cursor_guard(sync_engine: object) -> None:
