@@ -16,6 +16,13 @@ from plugins.residents.tests.conftest import People
 
 
 @pytest.fixture
+def settings(settings):
+    """JSON logs: these tests make the app log tracebacks on purpose (failing plugins, killed connections),
+    and the development console's rich rendering of one costs seconds on a 2-core machine."""
+    return settings.with_(log_format="json")
+
+
+@pytest.fixture
 def people() -> People:
     return People()
 
