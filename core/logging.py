@@ -24,7 +24,10 @@ def configure_logging(settings: Settings) -> None:
         renderer: object = structlog.processors.JSONRenderer()
         shared.append(structlog.processors.dict_tracebacks)
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        # Plain tracebacks: with rich installed structlog renders each one with every frame's locals,
+        # which costs seconds per logged error (and prints request data in full).
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(),
+                                                 exception_formatter=structlog.dev.plain_traceback)
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(settings.log_level)),
