@@ -22,4 +22,6 @@ def connect(settings: Settings):
         return None
     import redis.asyncio as aioredis
 
-    return aioredis.Redis.from_url(settings.redis_url, decode_responses=False, health_check_interval=30)
+    # Short timeouts: a Redis host that drops packets must not stall requests; callers fall back instead.
+    return aioredis.Redis.from_url(settings.redis_url, decode_responses=False, health_check_interval=30,
+                                   socket_connect_timeout=2, socket_timeout=5)

@@ -35,6 +35,8 @@ GENERIC = {
 }
 INTERNAL = ("Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị viên",
             "Internal error; give the request id to an administrator")
+UNAVAILABLE = ("Mất kết nối tới cơ sở dữ liệu; yêu cầu chưa được thực hiện, hãy thử lại",
+               "The database connection was lost; nothing was done, please try again")
 
 
 def wants_html(request: Request) -> bool:
@@ -104,8 +106,22 @@ def _overflow(exc: BaseException | None) -> bool:
     return False
 
 
+def _connection_lost(exc: BaseException) -> bool:
+    """The database connection broke under the request (a restart, a killed backend): nothing was committed,
+    and the pool replaces the connection, so the client may simply try again."""
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     lang = _lang(request)
+    if _connection_lost(exc):
+        log.warning("database_connection_lost", path=request.url.path, error_type=type(exc).__name__)
+        response = _respond(request, 503, {"code": "UNAVAILABLE", "message": UNAVAILABLE[1] if lang == "en"
+                                           else UNAVAILABLE[0]})
+        response.headers["Retry-After"] = "1"
+        return response
     if _overflow(exc):
         log.warning("number_out_of_range", path=request.url.path, error_type=type(exc).__name__)
         return _respond(request, 400, {"code": "BAD_USER_INPUT", "message": OUT_OF_RANGE[1] if lang == "en"
