@@ -23,9 +23,12 @@ run: venv
 	$(VENV)/bin/wardhub demo
 	$(VENV)/bin/wardhub serve --host 127.0.0.1 --port 8000
 
+# One test process per core (pytest-xdist; each has its own databases). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+
 test: venv
 	scripts/ensure-chromium  # Debian's Chromium for the browser tests (apt-get, as root); they fail without it
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
