@@ -58,7 +58,35 @@ class Context:
         await self.db.dispose()
 
 
-@click.group()
+class WardHubCommands(click.Group):
+    """Core's commands, then the loaded plugins' (``wardhub_cli_commands``), read on first use."""
+
+    _from_plugins: dict[str, click.Command] | None = None
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        if self._from_plugins is None:
+            self._from_plugins = {}
+            try:
+                from core.app import load_plugins
+
+                manager = load_plugins(load_settings())
+            except (SettingsError, PluginError):  # core's commands still run, and say what is wrong
+                return self._from_plugins
+            for plugin, commands in manager.collect("wardhub_cli_commands").items():
+                for cmd in commands or ():
+                    if cmd.name in self.commands or cmd.name in self._from_plugins:
+                        raise click.ClickException(f"plugin {plugin}: command {cmd.name!r} is already taken")
+                    self._from_plugins[cmd.name] = cmd
+        return self._from_plugins
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *sorted(self._plugin_commands())]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_commands().get(name)
+
+
+@click.group(cls=WardHubCommands)
 def main() -> None:
     """WardHub: administration software for Vietnam's wards and communes."""
 

@@ -206,6 +206,18 @@ def wardhub_tenant_merged(source: TenantRef, target: TenantRef, session: AsyncSe
     """
 
 
+@hookspec
+def wardhub_cli_commands() -> list[Any]:
+    """Command-line commands of the plugin, shown as ``wardhub <name> …`` (e.g. ``wardhub residence expire``).
+
+    Called once when the ``wardhub`` command starts (with the deployment's ``WARDHUB_*`` settings; plugins
+    that fail to load contribute nothing). Returns ``click`` commands or groups; name a group after the
+    plugin. A name that a core command (or another plugin) already uses is refused at start-up, naming the
+    plugin. Commands run outside any request: open sessions with ``core.toolkit.TenantScope`` for the wards
+    they work on, one transaction per ward, and bind an actor for the audit log. Returns a list.
+    """
+
+
 # -- change workflow --------------------------------------------------------------------------------
 if TYPE_CHECKING:
     from core.workflow.types import ChangeType

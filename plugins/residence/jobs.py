@@ -1,13 +1,15 @@
 """The scheduled expiry job: mark past-due temporary residences and absences ``expired`` in every ward that
 has the plugin on, each ward in its own transaction. Idempotent: a second run marks nothing.
 
-Core has no scheduler nor a hook for plugin commands (see ``core/plugins/hookspecs.py``), so the job is a
-module command, for cron, a systemd timer or any scheduler, with the ``WARDHUB_*`` settings of the app::
+Core has no scheduler: the job is a command (contributed through ``wardhub_cli_commands``), for cron, a
+systemd timer or any scheduler, with the ``WARDHUB_*`` settings of the app::
 
-    python -m plugins.residence.jobs expire                      # every ward with residence on
-    python -m plugins.residence.jobs expire --tenant current:27139 --dry-run
+    wardhub residence expire                       # every ward with residence on
+    wardhub residence expire --tenant current:27139 --dry-run
     # cron, at 00:30 Vietnam time (17:30 UTC):
-    30 17 * * *  /srv/wardhub/.venv/bin/python -m plugins.residence.jobs expire
+    30 17 * * *  /srv/wardhub/.venv/bin/wardhub residence expire
+
+(``python -m plugins.residence.jobs expire`` is the same.)
 
 It prints one line per ward (key, rows marked) and exits 1 when a ward failed (the others still ran).
 :func:`run_expiry` is the same from Python, :func:`expire_ward` one ward with a session scoped to it. The
@@ -23,6 +25,7 @@ import sys
 from datetime import date
 from typing import Any
 
+import click
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,8 +103,6 @@ async def run_expiry(settings: Any = None, *, manager: Any = None, database: Any
 
 
 def main(argv: list[str] | None = None, *, settings: Any = None) -> int:
-    from core.audit import bind_actor
-
     parser = argparse.ArgumentParser(prog="python -m plugins.residence.jobs",
                                      description="Scheduled work of the residence plugin.")
     commands = parser.add_subparsers(dest="command")
@@ -112,18 +113,40 @@ def main(argv: list[str] | None = None, *, settings: Any = None) -> int:
         target.add_argument("--today", type=date.fromisoformat, help="the day to judge by (default: today in Vietnam)")
         target.add_argument("--dry-run", action="store_true", help="count without marking")
     args = parser.parse_args(argv)
+    return expire_and_report(settings, today=args.today, only=args.tenant, dry_run=args.dry_run)
+
+
+def expire_and_report(settings: Any = None, *, today: date | None, only: list[str] | None, dry_run: bool) -> int:
+    """Run the job and print one line per ward and a summary; the exit code (1 when a ward failed)."""
+    from core.audit import bind_actor
+
     bind_actor(None, ACTOR)
-    report = asyncio.run(run_expiry(settings, today=args.today, only=args.tenant, dry_run=args.dry_run))
+    report = asyncio.run(run_expiry(settings, today=today, only=only, dry_run=dry_run))
     for key, marked in report.items():
         print(f"{key}\t{marked}")
     for key, error in report.failed.items():
         print(f"{key}\tFAILED {error}", file=sys.stderr)
     for key in report.skipped:
         print(f"{key}\tskipped: not a ward with residence enabled", file=sys.stderr)
-    verb = "would mark" if args.dry_run else "marked"
+    verb = "would mark" if dry_run else "marked"
     print(f"residence expiry: {sum(report.values())} {verb} in {len(report)} wards"
           + (f", {len(report.failed)} failed" if report.failed else ""))
     return 1 if report.failed else 0
+
+
+@click.group(name=PLUGIN)
+def commands() -> None:
+    """Residence (cư trú): scheduled work."""
+
+
+@commands.command("expire")
+@click.option("--tenant", "only", multiple=True, metavar="KEY", help="only this ward (CODE or SCHEME:CODE); repeatable")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="the day to judge by (default: today in Vietnam)")
+@click.option("--dry-run", is_flag=True, help="count without marking")
+def expire_command(only: tuple[str, ...], today: Any, dry_run: bool) -> None:
+    """Mark past-due temporary residences and absences expired in every ward with residence on (cron)."""
+    code = expire_and_report(today=today.date() if today else None, only=list(only) or None, dry_run=dry_run)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -216,3 +216,11 @@ async def wardhub_residents_person_sections(tenant: TenantRef, session: AsyncSes
         place = row.destination if row.kind == "absence" else row.address
         items.append({"label_vi": vi, "label_en": en, "value": f"{place} ({period})"})
     return [{"key": "residence", "title_vi": "Cư trú", "title_en": "Residence", "items": items}]
+
+
+@hookimpl
+def wardhub_cli_commands() -> list:
+    """``wardhub residence expire``: the scheduled expiry job (see :mod:`plugins.residence.jobs`)."""
+    from plugins.residence.jobs import commands
+
+    return [commands]

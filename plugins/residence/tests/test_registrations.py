@@ -249,3 +249,33 @@ async def test_the_expiry_command_per_enabled_ward_run_twice(scoped, ward, make_
             AuditEntry.entity == "residence_registrations", AuditEntry.entity_id == str(late.id),
             AuditEntry.action == "update"))).scalars().all()
     assert [(e.actor_label, e.after["status"]) for e in entries] == [("job:residence.expiry", "expired")]
+
+
+async def test_wardhub_residence_expire_is_a_command_of_the_console_script(scoped, ward, populate, settings):
+    """The plugin contributes ``wardhub residence expire`` through ``wardhub_cli_commands``."""
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = await populate(ward)
+    async with scoped(ward) as session:
+        late = await services.declare_temporary(session, {
+            "person_id": data["persons"][0], "start_date": "2026-01-01", "end_date": "2026-06-01"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARDHUB_")}
+    env.update(WARDHUB_DATABASE_URL=settings.database_url, WARDHUB_LANG="en")
+    wardhub = str(Path(sys.executable).with_name("wardhub"))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([wardhub, *args], env=env, capture_output=True, text=True, timeout=180)
+
+    listed = await asyncio.to_thread(run, "--help")
+    assert listed.returncode == 0 and "residence" in listed.stdout, listed.stdout + listed.stderr
+    done = await asyncio.to_thread(run, "residence", "expire", "--today", "2026-06-15", "--tenant", ward.key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{ward.key}\t1" in done.stdout and "1 marked in 1 wards" in done.stdout, done.stdout
+    async with scoped(ward) as session:
+        assert (await session.get(Registration, (ward.id, late.id))).status == "expired"
+    again = await asyncio.to_thread(run, "residence", "expire", "--today", "2026-06-15", "--tenant", ward.key)
+    assert again.returncode == 0 and f"{ward.key}\t0" in again.stdout, again.stdout + again.stderr
