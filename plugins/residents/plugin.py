@@ -88,11 +88,12 @@ def wardhub_row_filters() -> list[RowFilter]:
 
 @hookimpl
 def wardhub_routes() -> list:
+    from plugins.residents.import_page import IMPORT_PAGES
     from plugins.residents.pages import PAGES
     from plugins.residents.portal import PORTAL
     from plugins.residents.routes import ROUTES
 
-    return ROUTES + PAGES + PORTAL
+    return ROUTES + PAGES + PORTAL + IMPORT_PAGES
 
 
 # -- web console -------------------------------------------------------------------------------------------
@@ -103,11 +104,17 @@ def wardhub_templates():
 
 
 @hookimpl
+def wardhub_static():
+    return Path(__file__).parent / "static"
+
+
+@hookimpl
 def wardhub_messages():
+    from plugins.residents.import_page import MESSAGES as IMPORT_MESSAGES
     from plugins.residents.messages import MESSAGES
     from plugins.residents.portal import MESSAGES as PORTAL_MESSAGES
 
-    return {**MESSAGES, **PORTAL_MESSAGES}
+    return {**MESSAGES, **PORTAL_MESSAGES, **IMPORT_MESSAGES}
 
 
 @hookimpl
@@ -120,6 +127,8 @@ def wardhub_navigation(tenant: TenantRef, lang: str):
         NavEntry(label=("Hộ gia đình", "Households"), url="", permission="residents.household:read", order=10),
         NavEntry(label=("Đăng ký hộ", "Register a household"), url="web/register",
                  permission="residents.household:write", order=11),
+        NavEntry(label=("Nhập từ tệp", "Import from a file"), url="web/import",
+                 permission="residents.import:write", order=12),
     ]
 
 
