@@ -20,6 +20,16 @@ from core.db.ids import new_id
 from core.db.rls import enable_rls
 from core.db.scoping import TenantScope, rescoped
 from core.errors import UserError, bad_input, conflict, not_found
+from core.fields import (
+    FieldErrors,
+    flush_or_conflict,
+    parse_id,
+    read_body,
+    read_choice,
+    read_date,
+    read_int,
+    read_text,
+)
 from core.graphql.contribution import GraphQLContribution
 from core.graphql.relay import Connection, paginate
 from core.plugins.context import TenantRef
@@ -108,6 +118,7 @@ __all__ = [
     "Base",
     "Connection",
     "DbSession",
+    "FieldErrors",
     "Figure",
     "GraphQLContribution",
     "NavEntry",
@@ -127,12 +138,19 @@ __all__ = [
     "conflict",
     "enable_rls",
     "export_rows",
+    "flush_or_conflict",
     "hookimpl",
     "new_id",
     "not_found",
     "paginate",
+    "parse_id",
     "plugin_enabled",
     "propose_change",
+    "read_body",
+    "read_choice",
+    "read_date",
+    "read_int",
+    "read_text",
     "render",
     "request_access",
     "requires",

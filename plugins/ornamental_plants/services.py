@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, bad_input, conflict, not_found
+from core.toolkit import FieldErrors as Errors
+from core.toolkit import UserError, bad_input, conflict, not_found, parse_id
+from core.toolkit import flush_or_conflict as flush
+from core.toolkit import read_body as _body
+from core.toolkit import read_choice as _choice
+from core.toolkit import read_date as _date
+from core.toolkit import read_text as _text
 from plugins.ornamental_plants import storage
 from plugins.ornamental_plants.models import Association, Entry, Event, Member, Photo, Specimen, Trader
 
@@ -37,103 +41,6 @@ AWARDS = {"gold": ("Giải vàng", "Gold"), "silver": ("Giải bạc", "Silver")
           "merit": ("Giải khuyến khích", "Merit")}
 
 
-class Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, Message] = {}
-
-    def add(self, field: str, vi: str, en: str) -> None:
-        self.fields.setdefault(field, (vi, en))
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            message = next(iter(self.fields.values())) if len(self.fields) == 1 else (
-                f"{len(self.fields)} trường chưa hợp lệ", f"{len(self.fields)} fields are not valid")
-            raise UserError("BAD_USER_INPUT", message, dict(self.fields))
-
-
-def _body(data: Any) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise bad_input("body", "Dữ liệu phải là một đối tượng JSON", "The body must be a JSON object")
-    return dict(data)
-
-
-def _text(data: dict, errors: Errors, field: str, limit: int, required: bool = False) -> str | None:
-    value = data.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.add(field, "Không được để trống", "Required")
-        return None
-    if not isinstance(value, str | int):
-        errors.add(field, "Phải là chuỗi ký tự", "Must be text")
-        return None
-    value = str(value).strip()
-    if len(value) > limit:
-        errors.add(field, f"Tối đa {limit} ký tự", f"At most {limit} characters")
-        return None
-    return value
-
-
-def _choice(data: dict, errors: Errors, field: str, allowed: dict, default: str | None = None) -> str | None:
-    value = data.get(field)
-    if value in (None, ""):
-        if default is None:
-            errors.add(field, "Không được để trống", "Required")
-        return default
-    if value not in allowed:
-        options = ", ".join(allowed)
-        errors.add(field, f"Phải là một trong: {options}", f"Must be one of: {options}")
-        return None
-    return str(value)
-
-
-def _date(data: dict, errors: Errors, field: str, required: bool = False) -> date | None:
-    value = data.get(field)
-    if value in (None, ""):
-        if required:
-            errors.add(field, "Không được để trống", "Required")
-        return None
-    if isinstance(value, date):
-        return value
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(str(value).strip(), fmt).date()
-        except ValueError:
-            continue
-    errors.add(field, "Ngày không hợp lệ (dd/mm/yyyy)", "Not a valid date (dd/mm/yyyy)")
-    return None
-
-
-def _int(data: dict, errors: Errors, field: str, low: int, high: int, required: bool = False) -> int | None:
-    value = data.get(field)
-    if value in (None, ""):
-        if required:
-            errors.add(field, "Không được để trống", "Required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
-        errors.add(field, "Phải là số nguyên", "Must be a whole number")
-        return None
-    number = int(value)
-    if not low <= number <= high:
-        errors.add(field, f"Phải từ {low} đến {high}", f"Must be from {low} to {high}")
-        return None
-    return number
-
-
-def parse_id(value: Any, field: str = "id") -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        raise bad_input(field, "Mã định danh bản ghi không hợp lệ", "Not a valid record id") from None
-
-
-async def flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise conflict("Dữ liệu vừa bị thay đổi bởi thao tác khác; hãy thử lại",
-                       "The data was changed by another operation at the same time; try again") from exc
 
 
 async def _one(session: AsyncSession, model: type, record_id: Any, field: str, what: Message):
