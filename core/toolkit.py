@@ -64,6 +64,18 @@ async def export_rows(session: AsyncSession, models: Iterable[type]) -> dict[str
     }
 
 
+async def purge_rows(session: AsyncSession, models: Iterable[type]) -> int:
+    """Delete every row of ``models`` (children first: give them in that order) in the session's tenant scope;
+    the number of rows deleted. The usual body of ``wardhub_purge_tenant_data``."""
+    from sqlalchemy import delete
+
+    deleted = 0
+    for model in models:
+        result = await session.execute(delete(model), execution_options={"synchronize_session": False})
+        deleted += result.rowcount or 0
+    return deleted
+
+
 async def tenant_by_key(session: AsyncSession, key: str) -> TenantRef:
     """A unit by ``CODE`` or ``SCHEME:CODE`` (``NOT_FOUND`` otherwise), as plugins see it."""
     from tenants import registry
@@ -146,6 +158,7 @@ __all__ = [
     "parse_id",
     "plugin_enabled",
     "propose_change",
+    "purge_rows",
     "read_body",
     "read_choice",
     "read_date",

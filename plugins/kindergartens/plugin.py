@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, hookimpl
+from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from core.web.contributions import Figure, NavEntry
 from plugins.kindergartens import services
 from plugins.kindergartens.models import Enrolment, Facility, Inspection, Staff
@@ -66,24 +66,14 @@ def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> None:
     """Nothing to seed."""
 
 
-def _row(obj: object) -> dict[str, Any]:
-    return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key != "tenant_id"}
-
-
 @hookimpl
 async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    return {model.__tablename__: [_row(o) for o in (await session.execute(
-        select(model).where(model.tenant_id == tenant.id))).scalars()] for model in TABLES}
+    return await export_rows(session, TABLES)
 
 
 @hookimpl
 async def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) -> int:
-    deleted = 0
-    for model in reversed(TABLES):
-        result = await session.execute(delete(model).where(model.tenant_id == tenant.id),
-                                       execution_options={"synchronize_session": False})
-        deleted += result.rowcount or 0
-    return deleted
+    return await purge_rows(session, reversed(TABLES))
 
 
 @hookimpl

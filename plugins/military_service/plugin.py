@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, hookimpl
+from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from plugins.military_service import reference as ref
 from plugins.military_service import services
 from plugins.military_service.models import CallUp, ServiceRecord
@@ -78,22 +78,14 @@ def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> None:
     """Nothing to seed: the legal grounds are data in code (``reference.py``), the same for every ward."""
 
 
-def _row(obj: object) -> dict[str, Any]:
-    return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key != "tenant_id"}
-
-
 @hookimpl
 async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    return {m.__tablename__: [_row(o) for o in (await session.execute(select(m))).scalars()] for m in TABLES}
+    return await export_rows(session, TABLES)
 
 
 @hookimpl
 async def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) -> int:
-    deleted = 0
-    for model in (CallUp, ServiceRecord):
-        result = await session.execute(delete(model), execution_options={"synchronize_session": False})
-        deleted += result.rowcount or 0
-    return deleted
+    return await purge_rows(session, (CallUp, ServiceRecord))
 
 
 @hookimpl

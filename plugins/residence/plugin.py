@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, RowFilter, TenantRef, hookimpl
+from core.toolkit import Permission, PluginManifest, RowFilter, TenantRef, export_rows, hookimpl
 from plugins.residence import services
 from plugins.residence.models import (
     Establishment,
@@ -114,16 +114,9 @@ def wardhub_tenant_disabled(tenant: TenantRef, session: AsyncSession) -> None:
     """Nothing scheduled per tenant: the expiry job asks which wards have the plugin on at each run."""
 
 
-def _row(obj: object) -> dict[str, Any]:
-    return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key != "tenant_id"}
-
-
 @hookimpl
 async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    return {
-        model.__tablename__: [_row(obj) for obj in (await session.execute(select(model))).scalars()]
-        for model in TABLES
-    }
+    return await export_rows(session, TABLES)
 
 
 @hookimpl

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, RowFilter, TenantRef, hookimpl
+from core.toolkit import Permission, PluginManifest, RowFilter, TenantRef, export_rows, hookimpl
 from plugins.residents import hookspecs, imports, services
 from plugins.residents.models import Household, IdRegistration, Move, Neighbourhood, Person
 from plugins.residents.samples import SampleMaker, renumber_taken
@@ -175,16 +175,9 @@ def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> None:
     """Nothing to seed: the reference lists are data in code (``reference.py``), the same for every ward."""
 
 
-def _row(obj: object) -> dict[str, Any]:
-    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs if attr.key != "tenant_id"}
-
-
 @hookimpl
 async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    return {
-        model.__tablename__: [_row(obj) for obj in (await session.execute(select(model))).scalars()]
-        for model in TABLES
-    }
+    return await export_rows(session, TABLES)
 
 
 @hookimpl

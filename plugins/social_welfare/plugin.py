@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, hookimpl
+from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from plugins.residents import hookspecs as residents_hookspecs
 from plugins.social_welfare import reference as ref
 from plugins.social_welfare import services
@@ -93,22 +93,14 @@ async def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> No
     await services.seed_base_levels(session, tenant.id)
 
 
-def _row(obj: object) -> dict[str, Any]:
-    return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key != "tenant_id"}
-
-
 @hookimpl
 async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    return {m.__tablename__: [_row(o) for o in (await session.execute(select(m))).scalars()] for m in TABLES}
+    return await export_rows(session, TABLES)
 
 
 @hookimpl
 async def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) -> int:
-    deleted = 0
-    for model in reversed(TABLES):
-        result = await session.execute(delete(model), execution_options={"synchronize_session": False})
-        deleted += result.rowcount or 0
-    return deleted
+    return await purge_rows(session, reversed(TABLES))
 
 
 @hookimpl
