@@ -136,12 +136,13 @@ async def test_approval_meeting_a_conflict_applies_nothing(world, client, db):
     person = world.home["members"][1]
     created = await propose(world, contact(person["id"], phone="0912345678"))
     assert (await step(world.officer, world.ward, created["id"], "review")).status_code == 200
-    # an officer edits the person directly in between
+    # an officer edits the person directly in between (to a value no sample person has, so it changes)
     edit = await client.patch(f"/t/{world.ward.key}/residents/persons/{person['id']}",
-                              json={"occupation": "Kỹ sư"})
+                              json={"occupation": "Kỹ sư cầu đường"})
     assert edit.status_code == 200, edit.text
     changed = await person_row(db, world.ward, person["id"])
-    response = await step(world.chair, world.ward, created["id"], "approve", )
+    assert changed.version == created["target_version"] + 1
+    response = await step(world.chair, world.ward, created["id"], "approve")
     assert response.status_code == 409 and response.json()["error"]["code"] == "CONFLICT"
     english = await world.chair.post(f"{wf(world.ward)}/changes/{created['id']}/approve",
                                      headers={"accept-language": "en"})
