@@ -18,6 +18,9 @@ account, password :data:`TEST_PASSWORD`), ``grant_role`` (a role in a tenant, or
 ``make_token`` (an API token: row and value) and ``sign_in`` (signs a client in and sets its CSRF
 header). Password hashing is made cheap for the test session; the app re-reads the access policy on every
 request, so grants made through ``db`` apply at once.
+
+GraphQL: ``await page_through(client, tenant, query, "plugin.field", variables, first=2)`` reads a Relay
+connection page by page and checks its paging (see :func:`page_through`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -359,3 +363,49 @@ def client_as(base_client, make_user, grant_role):
 async def admin_client(client_as):
     """Another client signed in as a (fresh) platform-wide ``platform_admin``."""
     return await client_as("platform_admin")
+
+
+async def page_through(client, tenant: object, query: str, path: str, variables: dict | None = None, *,
+                       first: int) -> tuple[list[dict], int]:
+    """Every node of a Relay connection read ``first`` at a time through ``/graphql``, and its ``totalCount``.
+
+    ``query`` declares ``$first: Int`` and ``$after: String``, passes them to the connection at ``path``
+    (``"militaryService.callUpRoster"``) and selects ``totalCount pageInfo { hasNextPage endCursor } edges {
+    cursor node { … } }``. Checks each page (full but the last, ``endCursor`` its last edge's cursor, the same
+    ``totalCount``), that the nodes add up to ``totalCount``, and that ``first`` beyond 0–500 and a cursor that
+    is not one are ``BAD_USER_INPUT``."""
+    headers = {"X-Tenant": tenant.key}
+
+    async def ask(**paging: Any) -> dict:
+        body = {"query": query, "variables": {**(variables or {}), **paging}}
+        return (await client.post("/graphql", json=body, headers=headers)).json()
+
+    def at(answer: dict) -> Any:
+        found = answer["data"]
+        for key in path.split("."):
+            found = found[key]
+        return found
+
+    nodes: list[dict] = []
+    after, total, pages = None, None, 0
+    while True:
+        answer = await ask(first=first, after=after)
+        assert "errors" not in answer, answer
+        page = at(answer)
+        total = page["totalCount"] if total is None else total
+        assert page["totalCount"] == total
+        edges, info = page["edges"], page["pageInfo"]
+        assert len(edges) <= first and (len(edges) == first or not info["hasNextPage"])
+        assert info["endCursor"] == (edges[-1]["cursor"] if edges else None)
+        nodes += [edge["node"] for edge in edges]
+        pages += 1
+        assert pages <= total + 1, "the cursor does not move on"
+        if not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
+    assert len(nodes) == total
+    for paging, field in (({"first": 501}, "first"), ({"first": -1}, "first"), ({"after": "not-a-cursor"}, "after")):
+        errors = (await ask(**paging)).get("errors") or []
+        assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"], (paging, errors)
+        assert set(errors[0]["extensions"]["fields"]) == {field}, (paging, errors)
+    return nodes, total

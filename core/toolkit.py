@@ -31,7 +31,7 @@ from core.fields import (
     read_text,
 )
 from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate
+from core.graphql.relay import Connection, paginate, paginate_rows
 from core.plugins.context import TenantRef
 from core.plugins.manifest import PluginManifest
 from core.web.contributions import Figure, NavEntry
@@ -155,6 +155,7 @@ __all__ = [
     "new_id",
     "not_found",
     "paginate",
+    "paginate_rows",
     "parse_id",
     "plugin_enabled",
     "propose_change",

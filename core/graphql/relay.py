@@ -70,6 +70,21 @@ def check_first(first: int | None) -> int:
     return first
 
 
+def _counter(session: AsyncSession, query: Select) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+
+    return count
+
+
+def _connection(edges: list[Edge], has_next: bool, count: Callable[[], Awaitable[int]]) -> Connection:
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        _count=count,
+    )
+
+
 async def paginate(
     session: AsyncSession,
     query: Select,
@@ -81,10 +96,6 @@ async def paginate(
 ) -> Connection:
     """One query for the page ordered by ``id_column`` whatever its size, one more for ``totalCount`` if asked."""
     size = check_first(first)
-
-    async def count() -> int:
-        return (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
-
     page = query.order_by(id_column)
     if after:
         page = page.where(id_column > decode_cursor(after))
@@ -92,8 +103,29 @@ async def paginate(
     has_next = len(rows) > size
     rows = rows[:size]
     edges = [Edge(cursor=encode_cursor(row.id), node=to_node(row)) for row in rows]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
-        _count=count,
-    )
+    return _connection(edges, has_next, _counter(session, query))
+
+
+async def paginate_rows(
+    session: AsyncSession,
+    query: Select,
+    id_column: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[..., Any],
+) -> Connection:
+    """:func:`paginate` for a statement whose rows are not one entity: several entities joined
+    (``select(CallUp, Person).join(...)``), an outer join, columns. ``to_node`` gets a row's elements as its
+    arguments (``to_node(call_up, person)``); the cursor is ``id_column``'s value, selected alongside.
+
+    The page is ordered by ``id_column`` alone (any ``ORDER BY`` of ``query`` is dropped: keyset paging needs
+    it), so ``id_column`` must be unique among the rows (the primary entity's id, its joins many-to-one)."""
+    size = check_first(first)
+    page = query.order_by(None).add_columns(id_column).order_by(id_column)
+    if after:
+        page = page.where(id_column > decode_cursor(after))
+    rows = (await session.execute(page.limit(size + 1))).all()
+    has_next = len(rows) > size
+    edges = [Edge(cursor=encode_cursor(row[-1]), node=to_node(*row[:-1])) for row in rows[:size]]
+    return _connection(edges, has_next, _counter(session, query))

@@ -1,8 +1,11 @@
 """GraphQL of ``military_service``: ``militaryService { register, mustRegister, callUpRoster, counts, grounds }``
 and the ``militaryService…`` mutations, thin over :mod:`.services`.
 
-People's names come through one batched loader per request (never one query per row). ``healthClass`` and
-``groundCode`` need ``military_service.record.health:read``; each batch of such reads is audited.
+``register``, ``mustRegister`` and ``callUpRoster`` are Relay connections (``first`` ≤ 500, ``after``,
+``totalCount``), paged by id. People's names come with the rows (``mustRegister``, ``callUpRoster``: one joined
+query a page) or through one batched loader per request (``register``), never one query per row.
+``healthClass`` and ``groundCode`` need ``military_service.record.health:read``; each batch of such reads is
+audited.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy import select
 from strawberry.permission import PermissionExtension
 
 from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate
+from core.graphql.relay import Connection, paginate, paginate_rows
 from core.toolkit import Requires, audit
 from plugins.military_service import reference as ref
 from plugins.military_service import services
@@ -102,6 +105,11 @@ class DueNode:
     registered: bool
 
 
+def due_node(p: Person, r: ServiceRecord | None) -> DueNode:
+    return DueNode(person_id=p.id, full_name=p.full_name, birth_year=p.birth_year,
+                   registered=services.MustRegister(p, r).registered)
+
+
 @strawberry.type
 class CallUpNode:
     id: uuid.UUID
@@ -147,15 +155,20 @@ class MilitaryServiceQuery:
                               to_node=record_node)
 
     @strawberry.field(extensions=needs(RECORD_READ))
-    async def must_register(self, info: strawberry.Info, year: int) -> list[DueNode]:
-        rows = await services.must_register(info.context.session, services.parse_year(year, "year"))
-        return [DueNode(person_id=d.person.id, full_name=d.person.full_name, birth_year=d.person.birth_year,
-                        registered=d.registered) for d in rows]
+    async def must_register(self, info: strawberry.Info, year: int, first: int | None = None,
+                            after: str | None = None) -> Connection[DueNode]:
+        """Paged by the person's id (the REST list and the page are by name)."""
+        query = services.must_register_query(services.parse_year(year, "year"))
+        return await paginate_rows(info.context.session, query, Person.id, first=first, after=after,
+                                   to_node=due_node)
 
     @strawberry.field(extensions=needs(ROSTER_READ))
-    async def call_up_roster(self, info: strawberry.Info, year: int, status: str | None = None) -> list[CallUpNode]:
-        rows = await services.roster(info.context.session, services.parse_year(year, "year"), status)
-        return [callup_node(c, p) for c, p in rows]
+    async def call_up_roster(self, info: strawberry.Info, year: int, status: str | None = None,
+                             first: int | None = None, after: str | None = None) -> Connection[CallUpNode]:
+        """Paged by the roster entry's id (the REST list and the page are by name)."""
+        query = services.roster_query(services.parse_year(year, "year"), status)
+        return await paginate_rows(info.context.session, query, CallUp.id, first=first, after=after,
+                                   to_node=callup_node)
 
     @strawberry.field(extensions=needs(RECORD_READ))
     async def counts(self, info: strawberry.Info, year: int) -> Counts:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.toolkit import bad_input, conflict, not_found
@@ -278,15 +278,20 @@ class MustRegister:
         return self.record is not None
 
 
-async def must_register(session: AsyncSession, year: int) -> list[MustRegister]:
-    """Male citizens living in the ward who turn 17 in ``year`` (article 16), and whether they have registered."""
-    query = (
+def must_register_query(year: int) -> Select:
+    """(Person, ServiceRecord or None) of the male citizens living in the ward who turn 17 in ``year``
+    (article 16), by name; a person has at most one record, so a page can be cut on ``Person.id``."""
+    return (
         select(Person, ServiceRecord)
         .outerjoin(ServiceRecord, ServiceRecord.person_id == Person.id)
         .where(Person.status == "present", Person.sex == "male", Person.birth_year == year - ref.REGISTRATION_AGE)
         .order_by(Person.search_name, Person.id)
     )
-    return [MustRegister(p, r) for p, r in (await session.execute(query)).all()]
+
+
+async def must_register(session: AsyncSession, year: int) -> list[MustRegister]:
+    """Male citizens living in the ward who turn 17 in ``year`` (article 16), and whether they have registered."""
+    return [MustRegister(p, r) for p, r in (await session.execute(must_register_query(year))).all()]
 
 
 async def call_up_candidates(session: AsyncSession, year: int, on: date | None = None
@@ -323,11 +328,16 @@ async def draw_up_roster(session: AsyncSession, year: Any, on: Any = None) -> li
     return added
 
 
-async def roster(session: AsyncSession, year: int, status: str | None = None) -> list[tuple[CallUp, Person]]:
+def roster_query(year: int, status: str | None = None) -> Select:
+    """(CallUp, Person) of the call-up roster of ``year`` (of one ``status``), by name."""
     query = select(CallUp, Person).join(Person, Person.id == CallUp.person_id).where(CallUp.year == year)
     if status:
         query = query.where(CallUp.status == status)
-    return [(c, p) for c, p in (await session.execute(query.order_by(Person.search_name, Person.id))).all()]
+    return query.order_by(Person.search_name, Person.id)
+
+
+async def roster(session: AsyncSession, year: int, status: str | None = None) -> list[tuple[CallUp, Person]]:
+    return [(c, p) for c, p in (await session.execute(roster_query(year, status))).all()]
 
 
 async def set_roster_status(session: AsyncSession, entry_id: Any, data: Mapping[str, Any]) -> CallUp:

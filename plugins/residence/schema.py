@@ -216,10 +216,14 @@ class ResidenceQuery:
                         expired=[RegistrationNode.of(r) for r in found["expired"]])
 
     @strawberry.field(extensions=guarded("residence.establishment:read"))
-    async def establishments(self, info: strawberry.Info) -> list[EstablishmentNode]:
+    async def establishments(self, info: strawberry.Info, first: int | None = None,
+                             after: str | None = None) -> Connection[EstablishmentNode]:
+        """The establishments the caller sees (an operator: its own), paged by id (REST and the pages list
+        them by code)."""
         access = await _access(info)
-        return [EstablishmentNode.of(e) for e in await services.list_establishments(info.context.session,
-                                                                                    access.filter)]
+        query = access.filter(select(Establishment), "residence.establishment")
+        return await paginate(info.context.session, query, Establishment.id, first=first, after=after,
+                              to_node=EstablishmentNode.of)
 
     @strawberry.field(extensions=guarded("residence.stay:read"))
     async def stays(self, info: strawberry.Info, establishment_id: uuid.UUID | None = None, first: int | None = None,

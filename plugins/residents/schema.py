@@ -466,10 +466,12 @@ class ResidentsQuery:
         return [neighbourhood_node(n) for n in await services.list_neighbourhoods(info.context.session)]
 
     @strawberry.field(extensions=needs(PERSON_WRITE))
-    async def incoming_moves(self, info: strawberry.Info, status: str | None = "pending") -> list[MoveNode]:
-        """Moves from other wards waiting for this ward to accept (or, with ``status``, decided ones)."""
-        moves = await services.list_moves(info.context.session, direction="in", status=status)
-        return [move_node(m) for m in moves]
+    async def incoming_moves(self, info: strawberry.Info, status: str | None = "pending", first: int | None = None,
+                             after: str | None = None) -> Connection[MoveNode]:
+        """Moves from other wards waiting for this ward to accept (or, with ``status``, decided ones), paged by
+        id, that is oldest request first (``GET /moves`` lists newest first)."""
+        query = services.moves_query(direction="in", status=status)
+        return await paginate(info.context.session, query, Move.id, first=first, after=after, to_node=move_node)
 
     @strawberry.field(extensions=needs(STATISTICS_READ))
     async def statistics(self, info: strawberry.Info) -> Statistics:

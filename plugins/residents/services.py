@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -689,14 +689,21 @@ async def _close(session: AsyncSession, move_id: Any, tenant_id: uuid.UUID, dire
     return mine
 
 
-async def list_moves(session: AsyncSession, *, direction: str | None = None, status: str | None = None,
-                     limit: int = 100) -> list[Move]:
-    query = select(Move).order_by(Move.requested_at.desc()).limit(min(max(limit, 1), 500))
+def moves_query(*, direction: str | None = None, status: str | None = None) -> Select:
+    """This ward's moves (``in`` or ``out``, of a ``status``), unordered."""
+    query = select(Move)
     if direction:
         query = query.where(Move.direction == direction)
     if status:
         query = query.where(Move.status == status)
-    return list((await session.execute(query)).scalars())
+    return query
+
+
+async def list_moves(session: AsyncSession, *, direction: str | None = None, status: str | None = None,
+                     limit: int = 100) -> list[Move]:
+    query = moves_query(direction=direction, status=status)
+    return list((await session.execute(query.order_by(Move.requested_at.desc()).limit(min(max(limit, 1), 500))))
+                .scalars())
 
 
 async def count_present(session: AsyncSession) -> int:

@@ -2,9 +2,11 @@
 paymentList policyFamilies policyFamilyCounts poverty }`` and ``socialWelfare…`` mutations, thin over
 :mod:`.services`.
 
-Names come with the rows (one joined query), never one query per row. Beneficiaries, payments, policy families
-and poverty assessments are personal data: each field reading them records one audit entry (the gateway keeps
-a query's audit entries).
+The lists that grow with the ward (``beneficiaries``, ``paymentLists``, ``policyFamilies``, ``poverty``) are
+Relay connections (``first`` ≤ 500, ``after``, ``totalCount``), paged by id. Names come with the rows (one
+joined query a page), never one query per row. Beneficiaries, payments, policy families and poverty
+assessments are personal data: each field reading them records one audit entry for the rows it returns (the
+gateway keeps a query's audit entries).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import uuid
 from datetime import date
 
 import strawberry
+from sqlalchemy import select
 from strawberry.permission import PermissionExtension
 
 from core.graphql.contribution import GraphQLContribution
+from core.graphql.relay import Connection, paginate, paginate_rows
 from core.toolkit import Requires, audit
+from plugins.social_welfare import models, services
 from plugins.social_welfare import reference as ref
-from plugins.social_welfare import services
 from plugins.social_welfare.plugin import (
     BASE_LEVEL_WRITE,
     BENEFICIARY_READ,
@@ -140,6 +144,15 @@ def beneficiary(b, p) -> Beneficiary:
                        end_month=f"{b.end_month:%Y-%m}" if b.end_month else None)
 
 
+def payment_list_summary(x) -> PaymentListSummary:
+    return PaymentListSummary(id=x.id, month=f"{x.month:%Y-%m}", base_level=x.base_level, total=x.total)
+
+
+def _ids(page: Connection) -> list[uuid.UUID]:
+    """The ids of a page's rows: each field records one audit entry for the rows it shows."""
+    return [edge.node.id for edge in page.edges]
+
+
 def payment_list(listing, rows) -> PaymentList:
     return PaymentList(id=listing.id, month=f"{listing.month:%Y-%m}", base_level=listing.base_level,
                        total=listing.total,
@@ -165,15 +178,21 @@ class SocialWelfareQuery:
         return await services.base_level_on(info.context.session, services.parse_month(month))
 
     @strawberry.field(extensions=needs(BENEFICIARY_READ))
-    async def beneficiaries(self, info: strawberry.Info, category: str | None = None) -> list[Beneficiary]:
-        rows = await services.list_beneficiaries(info.context.session, category)
-        await _audited(info, "social_welfare_beneficiaries", [b.id for b, _ in rows])
-        return [beneficiary(b, p) for b, p in rows]
+    async def beneficiaries(self, info: strawberry.Info, category: str | None = None, first: int | None = None,
+                            after: str | None = None) -> Connection[Beneficiary]:
+        """Paged by the beneficiary's id (the REST list and the page are by name)."""
+        query = services.beneficiaries_query(category)
+        page = await paginate_rows(info.context.session, query, models.Beneficiary.id, first=first, after=after,
+                                   to_node=beneficiary)
+        await _audited(info, "social_welfare_beneficiaries", _ids(page))
+        return page
 
     @strawberry.field(extensions=needs(BENEFICIARY_READ))
-    async def payment_lists(self, info: strawberry.Info) -> list[PaymentListSummary]:
-        return [PaymentListSummary(id=x.id, month=f"{x.month:%Y-%m}", base_level=x.base_level, total=x.total)
-                for x in await services.payment_lists(info.context.session)]
+    async def payment_lists(self, info: strawberry.Info, first: int | None = None,
+                            after: str | None = None) -> Connection[PaymentListSummary]:
+        """Paged by the list's id, that is in the order they were drawn up (the REST list is newest month first)."""
+        return await paginate(info.context.session, select(models.PaymentList), models.PaymentList.id,
+                              first=first, after=after, to_node=payment_list_summary)
 
     @strawberry.field(extensions=needs(BENEFICIARY_READ))
     async def payment_list(self, info: strawberry.Info, month: str) -> PaymentList:
@@ -182,16 +201,24 @@ class SocialWelfareQuery:
         return payment_list(listing, rows)
 
     @strawberry.field(extensions=needs(POLICY_READ))
-    async def policy_families(self, info: strawberry.Info) -> list[PolicyFamily]:
-        rows = await services.policy_families(info.context.session)
-        await _audited(info, "social_welfare_policy_families", [f.id for f, _ in rows])
-        return [policy_family(f, h) for f, h in rows]
+    async def policy_families(self, info: strawberry.Info, first: int | None = None,
+                              after: str | None = None) -> Connection[PolicyFamily]:
+        """Paged by the policy family's id (the REST list and the page are by household code)."""
+        query = services.policy_families_query()
+        page = await paginate_rows(info.context.session, query, models.PolicyFamily.id, first=first, after=after,
+                                   to_node=policy_family)
+        await _audited(info, "social_welfare_policy_families", _ids(page))
+        return page
 
     @strawberry.field(extensions=needs(POVERTY_READ))
-    async def poverty(self, info: strawberry.Info, year: int) -> list[PovertyAssessment]:
-        rows = await services.poverty(info.context.session, year)
-        await _audited(info, "social_welfare_poverty", [a.id for a, _ in rows])
-        return [poverty_assessment(a, h) for a, h in rows]
+    async def poverty(self, info: strawberry.Info, year: int, first: int | None = None,
+                      after: str | None = None) -> Connection[PovertyAssessment]:
+        """Paged by the assessment's id (the REST list and the page are by household code)."""
+        query = services.poverty_query(year)
+        page = await paginate_rows(info.context.session, query, models.PovertyAssessment.id, first=first,
+                                   after=after, to_node=poverty_assessment)
+        await _audited(info, "social_welfare_poverty", _ids(page))
+        return page
 
     @strawberry.field(extensions=needs(POLICY_READ))
     async def policy_family_counts(self, info: strawberry.Info) -> list[PolicyFamilyCount]:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.toolkit import bad_input, conflict, not_found
@@ -183,11 +183,16 @@ async def get_beneficiary(session: AsyncSession, beneficiary_id: Any) -> Benefic
     return row
 
 
-async def list_beneficiaries(session: AsyncSession, category: str | None = None) -> list[tuple[Beneficiary, Person]]:
+def beneficiaries_query(category: str | None = None) -> Select:
+    """(Beneficiary, Person) of every beneficiary (of a ``category``), by name."""
     query = select(Beneficiary, Person).join(Person, Person.id == Beneficiary.person_id)
     if category:
         query = query.where(Beneficiary.category_code == _category(category).code)
-    return [(b, p) for b, p in (await session.execute(query.order_by(Person.search_name, Beneficiary.id))).all()]
+    return query.order_by(Person.search_name, Beneficiary.id)
+
+
+async def list_beneficiaries(session: AsyncSession, category: str | None = None) -> list[tuple[Beneficiary, Person]]:
+    return [(b, p) for b, p in (await session.execute(beneficiaries_query(category))).all()]
 
 
 # -- policy families and poverty -------------------------------------------------------------------------
@@ -236,16 +241,24 @@ async def assess_household(session: AsyncSession, data: Mapping[str, Any]) -> Po
     return row
 
 
+def poverty_query(year: int) -> Select:
+    """(PovertyAssessment, Household) of the assessments of ``year``, by household code."""
+    return (select(PovertyAssessment, Household).join(Household, Household.id == PovertyAssessment.household_id)
+            .where(PovertyAssessment.year == year).order_by(Household.code))
+
+
 async def poverty(session: AsyncSession, year: int) -> list[tuple[PovertyAssessment, Household]]:
-    query = (select(PovertyAssessment, Household).join(Household, Household.id == PovertyAssessment.household_id)
-             .where(PovertyAssessment.year == year).order_by(Household.code))
-    return [(a, h) for a, h in (await session.execute(query)).all()]
+    return [(a, h) for a, h in (await session.execute(poverty_query(year))).all()]
+
+
+def policy_families_query() -> Select:
+    """(PolicyFamily, Household) of every policy family, by household code and category."""
+    return (select(PolicyFamily, Household).join(Household, Household.id == PolicyFamily.household_id)
+            .order_by(Household.code, PolicyFamily.category_code))
 
 
 async def policy_families(session: AsyncSession) -> list[tuple[PolicyFamily, Household]]:
-    query = (select(PolicyFamily, Household).join(Household, Household.id == PolicyFamily.household_id)
-             .order_by(Household.code, PolicyFamily.category_code))
-    return [(f, h) for f, h in (await session.execute(query)).all()]
+    return [(f, h) for f, h in (await session.execute(policy_families_query())).all()]
 
 
 async def policy_family_counts(session: AsyncSession) -> dict[str, int]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import event, select
 
 from core.db.scoping import TenantScope
 from core.plugins.manager import LoadedPlugin
+from core.testing import page_through
 from core.toolkit import PluginManifest, hookimpl
 from plugins.residents.models import Person
 from plugins.residents.plugin import wardhub_demo_data
@@ -200,9 +203,9 @@ async def test_a_move_between_wards_requested_and_accepted(client, db, make_tena
                       {"input": {"personId": leaving["id"], "to": target.key}})
     assert "errors" not in asked, asked
     move = asked["data"]["residentsRequestMove"]["move"]
-    incoming = await gql(client, target, "{ residents { incomingMoves { id fullName status } } }")
-    assert incoming["data"]["residents"]["incomingMoves"] == [
-        {"id": move["id"], "fullName": leaving["fullName"], "status": "pending"}]
+    incoming = await gql(client, target, "{ residents { incomingMoves { totalCount nodes { id fullName status } } } }")
+    assert incoming["data"]["residents"]["incomingMoves"] == {"totalCount": 1, "nodes": [
+        {"id": move["id"], "fullName": leaving["fullName"], "status": "pending"}]}
     taken = await gql(client, target, """mutation($input: ResidentsAcceptMoveInput!) {
         residentsAcceptMove(input: $input) { person { fullName relation household { code } } } }""",
                       {"input": {"moveId": move["id"], "household": {"code": "HK-NEW", "address": "5 Hai Bà Trưng"}}})
@@ -211,6 +214,42 @@ async def test_a_move_between_wards_requested_and_accepted(client, db, make_tena
     gone = await gql(client, source, "query($id: UUID!) { residents { person(id: $id) { status } } }",
                      {"id": leaving["id"]})
     assert gone["data"]["residents"]["person"]["status"] == "moved_away"
+
+
+INCOMING = """query($first: Int, $after: String, $status: String) { residents {
+  incomingMoves(status: $status, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id fullName status } } } } }"""
+
+
+async def test_incoming_moves_are_paged_by_id(client, make_tenant):
+    source, target = await make_tenant(), await make_tenant()
+    maker = SampleMaker(source.id, today_in_vietnam())
+    ok = await gql(client, source, REGISTER, {"input": {"code": "HK-1", "address": "1 Lê Lợi", "members": [
+        member(maker, "head"), *(member(maker, "child", "female", 2000 + n) for n in range(3))]}})
+    assert "errors" not in ok, ok
+    children = ok["data"]["residentsRegisterHousehold"]["household"]["members"][1:]
+    moves = []
+    for child in children:
+        asked = await gql(client, source, """mutation($input: ResidentsRequestMoveInput!) {
+            residentsRequestMove(input: $input) { move { id } } }""", {"input": {"personId": child["id"],
+                                                                            "to": target.key}})
+        assert "errors" not in asked, asked
+        moves.append((asked["data"]["residentsRequestMove"]["move"]["id"], child["fullName"]))
+    moves.sort(key=lambda move: uuid.UUID(move[0]))
+    for first in (1, 2):
+        found, total = await page_through(client, target, INCOMING, "residents.incomingMoves", first=first)
+        assert total == 3 and [(m["id"], m["fullName"]) for m in found] == moves
+    taken = await gql(client, target, """mutation($input: ResidentsAcceptMoveInput!) {
+        residentsAcceptMove(input: $input) { person { id } } }""",
+                      {"input": {"moveId": moves[1][0], "household": {"code": "HK-NEW", "address": "5 Hai Bà Trưng"}}})
+    assert "errors" not in taken, taken
+    found, total = await page_through(client, target, INCOMING, "residents.incomingMoves", first=1)
+    assert total == 2 and [m["id"] for m in found] == [moves[0][0], moves[2][0]]
+    found, total = await page_through(client, target, INCOMING, "residents.incomingMoves", {"status": "accepted"},
+                                      first=2)
+    assert total == 1 and [(m["id"], m["status"]) for m in found] == [(moves[1][0], "accepted")]
+    _, total = await page_through(client, source, INCOMING, "residents.incomingMoves", first=2)
+    assert total == 0  # the source's side of the moves is outgoing
 
 
 async def test_statistics_compute_only_the_figures_asked_for(client_as, app, db, make_tenant):

@@ -5,9 +5,10 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.audit.models import AuditEntry
+from core.testing import page_through
 from plugins.military_service import services
 from plugins.military_service.models import ServiceRecord
 from plugins.military_service.plugin import PERMISSIONS
@@ -32,8 +33,8 @@ REGISTER = """mutation($input: RegisterInput!) { militaryServiceRegister(input: 
 DEFER = """mutation($input: DeferInput!) { militaryServiceDefer(input: $input) {
   record { status deferredUntilYear } } }"""
 LIST = """query { militaryService { register(first: 10) { totalCount nodes { fullName birthYear status healthClass
-  groundCode } } mustRegister(year: 2023) { fullName registered } counts(year: 2026) { register { code count } }
-  grounds(kind: "exemption") { code article } } }"""
+  groundCode } } mustRegister(year: 2023) { nodes { fullName registered } }
+  counts(year: 2026) { register { code count } } grounds(kind: "exemption") { code article } } }"""
 
 
 async def test_graphql_register_defer_and_read(client, scoped, ward, people, client_as, db):
@@ -54,7 +55,7 @@ async def test_graphql_register_defer_and_read(client, scoped, ward, people, cli
     data = (await gql(officer, ward, LIST))["data"]["militaryService"]
     assert data["register"]["totalCount"] == 2
     assert {n["groundCode"] for n in data["register"]["nodes"]} == {"d_study", None}
-    assert data["mustRegister"] == [{"fullName": b.full_name, "registered": True}]
+    assert data["mustRegister"]["nodes"] == [{"fullName": b.full_name, "registered": True}]
     assert {c["code"]: c["count"] for c in data["counts"]["register"]}["deferred"] == 1
     assert {g["code"] for g in data["grounds"]} == {"e_martyr_child", "e_martyr_sibling", "e_invalid_child",
                                                      "e_cipher", "e_posted"}
@@ -217,3 +218,60 @@ async def test_roster_status_over_http(client, scoped, ward, people, client_as):
     assert (await client.get(f"{base}/records/{a.id}")).json()["status"] == "exempt"
     bad_year = await client.post(f"{base}/callups", json={"year": "twenty"})
     assert bad_year.status_code == 400 and set(bad_year.json()["error"]["fields"]) == {"year"}
+
+
+PAGED = """query($first: Int, $after: String, $status: String) { militaryService {
+  mustRegister(year: 2026, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { personId fullName birthYear registered } } }
+  callUpRoster(year: 2026, status: $status, first: $first, after: $after) { totalCount
+    pageInfo { hasNextPage endCursor } edges { cursor node { id personId fullName status } } } } }"""
+
+
+async def test_must_register_and_the_roster_are_paged_by_id(client, scoped, ward, people, app):
+    async with scoped(ward) as session:
+        _father, *young, _sister = await people.household(
+            session, ("male", 1975), ("male", date(2009, 1, 5)), ("male", date(2009, 6, 5)),
+            ("male", date(2009, 11, 5)), ("female", date(2009, 3, 5)))
+        await services.register(session, {"person_id": young[0].id, "registered_on": "2026-01-10"})
+        _head, *callable_men = await people.household(session, ("male", 1960), ("male", date(2001, 3, 1)),
+                                                      ("male", date(2003, 3, 1)), ("male", date(2005, 3, 1)))
+        for man in callable_men:
+            await services.register(session, {"person_id": man.id, "registered_on": "2024-01-10"})
+        entries = await services.draw_up_roster(session, 2026, "2026-02-01")
+        await services.set_roster_status(session, entries[0].id, {"status": "summoned", "date": "2026-02-10"})
+
+    def by_id(ids):
+        return [str(i) for i in sorted(ids)]
+
+    for first in (1, 2):
+        due, total = await page_through(client, ward, PAGED, "militaryService.mustRegister", first=first)
+        assert total == 3 and [d["personId"] for d in due] == by_id(p.id for p in young)
+        assert {d["personId"]: d["registered"] for d in due} == {str(p.id): p is young[0] for p in young}
+        assert {d["fullName"] for d in due} == {p.full_name for p in young} and {d["birthYear"] for d in due} == {2009}
+        roster, total = await page_through(client, ward, PAGED, "militaryService.callUpRoster", first=first)
+        assert total == 3 and [r["id"] for r in roster] == by_id(e.id for e in entries)
+        assert {r["personId"]: r["fullName"] for r in roster} == {str(p.id): p.full_name for p in callable_men}
+        listed, total = await page_through(client, ward, PAGED, "militaryService.callUpRoster", {"status": "listed"},
+                                           first=first)
+        assert total == 2 and [r["id"] for r in listed] == by_id(e.id for e in entries[1:])
+        assert {r["status"] for r in listed} == {"listed"}
+
+    # a page costs the same statements whatever its size: names come with the rows
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for first in (1, 3):
+            statements.clear()
+            answer = await gql(client, ward, PAGED, {"first": first})
+            assert "errors" not in answer, answer
+            assert len(answer["data"]["militaryService"]["callUpRoster"]["edges"]) == first
+            counts.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1]

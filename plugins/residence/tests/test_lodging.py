@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.testing import page_through
 from core.toolkit import TenantScope
 from plugins.residence import services
 from plugins.residence.models import GuestNight, Stay
@@ -267,9 +268,10 @@ async def test_an_operator_token_linked_to_its_establishment(client, anon_client
     listed = (await anon_client.get(f"{base(ward)}/stays", headers=bearer)).json()["items"]
     assert [s["id"] for s in listed] == [declared.json()["id"]]
     assert (await anon_client.get(f"{base(ward)}/police", headers=bearer)).status_code == 403
-    query = "{ residence { stays { totalCount } establishments { id } } }"
+    query = "{ residence { stays { totalCount } establishments { totalCount nodes { id } } } }"
     body = (await anon_client.post("/graphql", json={"query": query}, headers=bearer)).json()
-    assert body["data"]["residence"] == {"stays": {"totalCount": 1}, "establishments": [{"id": first["id"]}]}
+    assert body["data"]["residence"] == {"stays": {"totalCount": 1},
+                                         "establishments": {"totalCount": 1, "nodes": [{"id": first["id"]}]}}
 
 
 async def test_an_operator_reads_nothing_beyond_their_own_declarations_over_graphql(client, ward, lodging, db):
@@ -346,12 +348,28 @@ async def test_an_operator_token_over_graphql(client, anon_client, ward, lodging
     for query in ("{ residence { currentGuests { totalCount } } }", "{ residence { registrations { totalCount } } }"):
         body = await as_token(query)
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", query
-    body = await as_token("{ residence { stays { nodes { id } } establishments { id } } }")
+    body = await as_token("{ residence { stays { nodes { id } } establishments { totalCount nodes { id } } } }")
     assert body["data"]["residence"] == {"stays": {"nodes": [{"id": stay["id"]}]},
-                                         "establishments": [{"id": first["id"]}]}
+                                         "establishments": {"totalCount": 1, "nodes": [{"id": first["id"]}]}}
     batch = "mutation($i: DeclareStaysInput!) { residenceDeclareStays(input: $i) { stays { id } } }"
     body = await as_token(batch, {"i": {"establishmentId": first["id"], "stays": [
         {k: v for k, v in stay_input(first["id"], f"T20000{n:02d}")["i"].items() if k != "establishmentId"}
         for n in range(3)]}})
     assert len(body["data"]["residenceDeclareStays"]["stays"]) == 3
     assert await stays_in(db, ward) == 5
+
+
+ESTABLISHMENTS = """query($first: Int, $after: String) { residence { establishments(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id code name } } } } }"""
+
+
+async def test_establishments_are_paged_by_id(client, ward, lodging):
+    third = await make_establishment(client, ward, "AA-3", "Homestay An Nhiên", rooms=3)  # first by code, last by id
+    made = [lodging["first"], lodging["second"], third]
+    for first in (1, 2):
+        found, total = await page_through(client, ward, ESTABLISHMENTS, "residence.establishments", first=first)
+        assert total == 3 and [e["id"] for e in found] == sorted((e["id"] for e in made), key=uuid.UUID)
+        assert {e["code"] for e in found} == {"KS-1", "NN-2", "AA-3"}
+    # an operator's pages hold their own establishment only
+    found, total = await page_through(lodging["operator"], ward, ESTABLISHMENTS, "residence.establishments", first=1)
+    assert total == 1 and [e["id"] for e in found] == [lodging["first"]["id"]]

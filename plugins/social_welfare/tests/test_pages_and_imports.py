@@ -266,14 +266,15 @@ async def test_sensitive_standing_is_kept_to_its_readers(client, client_as, scop
 
     # GraphQL: the lists and the new mutations, reads audited, bad input a field error
     headers = {"X-Tenant": ward.key, "Accept-Language": "en"}
-    query = """query($id: UUID!) { socialWelfare { policyFamilies { householdCode categoryCode personId }
-      poverty(year: 2026) { level } paymentLists { month } } residents { household(id: $id) { sections { key } } } }"""
+    query = """query($id: UUID!) { socialWelfare { policyFamilies { nodes { householdCode categoryCode personId } }
+      poverty(year: 2026) { nodes { level } } paymentLists { nodes { month } } }
+      residents { household(id: $id) { sections { key } } } }"""
     answer = (await client.post("/graphql", json={"query": query, "variables": {"id": str(old.household_id)}},
                                 headers=headers)).json()
     assert "errors" not in answer, answer
     data = answer["data"]
-    assert data["socialWelfare"]["policyFamilies"][0]["personId"] == str(old.id)
-    assert data["socialWelfare"]["poverty"] == [{"level": "poor"}]
+    assert data["socialWelfare"]["policyFamilies"]["nodes"][0]["personId"] == str(old.id)
+    assert data["socialWelfare"]["poverty"] == {"nodes": [{"level": "poor"}]}
     assert [s["key"] for s in data["residents"]["household"]["sections"]] == ["policy_family", "poverty"]
     async with scoped(ward) as session:
         assert await session.scalar(select(func.count()).select_from(AuditEntry).where(
@@ -290,5 +291,5 @@ async def test_sensitive_standing_is_kept_to_its_readers(client, client_as, scop
     assert good["data"]["socialWelfareAssessHousehold"]["assessment"]["level"] == "near_poor"
     reader = await client_as("neighborhood_head", ward, {"neighborhood": "00000000-0000-0000-0000-000000000000"})
     denied = (await reader.post("/graphql", headers=headers, json={
-        "query": "{ socialWelfare { poverty(year: 2026) { level } } }"})).json()
+        "query": "{ socialWelfare { poverty(year: 2026) { nodes { level } } } }"})).json()
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from core.audit.models import AuditEntry
+from core.testing import page_through
 from core.toolkit import UserError
 from plugins.residents import services as residents
 from plugins.social_welfare import services
@@ -189,10 +191,10 @@ async def test_graphql(client, scoped, ward, people):
     again = (await client.post("/graphql", headers=headers, json={"query": draw})).json()
     assert again["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert again["errors"][0]["extensions"]["fields"] == {"month": "A payment list for 02/2026 already exists"}
-    query = """{ socialWelfare { baseLevelOn(month: "2024-06") beneficiaries { fullName }
+    query = """{ socialWelfare { baseLevelOn(month: "2024-06") beneficiaries { nodes { fullName } }
       categories { code coefficient } policyFamilyCounts { code households } } }"""
     data = (await client.post("/graphql", headers=headers, json={"query": query})).json()["data"]["socialWelfare"]
-    assert data["baseLevelOn"] == 360_000 and data["beneficiaries"] == [{"fullName": old.full_name}]
+    assert data["baseLevelOn"] == 360_000 and data["beneficiaries"] == {"nodes": [{"fullName": old.full_name}]}
     assert {"code": "orphan_under_4", "coefficient": "2.5"} in data["categories"]
 
 
@@ -303,3 +305,80 @@ async def test_stopping_an_allowance_and_the_lists_over_http(client, scoped, war
     assert [a["level"] for a in (await client.get(f"{base}/poverty", params={"year": 2026})).json()] == ["poor"]
     page = await client.get(f"{base}/", params={"lang": "en"})
     assert page.status_code == 200 and old.full_name in page.text and "Base level" in page.text
+
+
+
+def paged(field: str, node: str, variables: str = "") -> str:
+    """A query of the connection ``socialWelfare.<field>`` (its own arguments in ``field``), ``first``/``after``."""
+    name, _, args = field.partition("(")
+    args = args.rstrip(")") + ", " if args else ""
+    return (f"query($first: Int, $after: String{variables}) {{ socialWelfare {{ {name}({args}first: $first, "
+            f"after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {node} }} }} "
+            "} } }")
+
+
+async def test_the_lists_are_paged_by_id(client, scoped, ward, people, app):
+    async with scoped(ward) as session:
+        elders = [(await people.household(session, ("male", 1940 + n)))[0] for n in range(3)]
+        beneficiaries = [await services.add_beneficiary(session, {
+            "person_id": p.id, "category_code": "elderly_poor_80" if n else "elderly_80", "start_month": "2024-11"})
+            for n, p in enumerate(elders)]
+        lists = [await services.draw_up_payment_list(session, month) for month in ("2024-12", "2025-02", "2025-01")]
+        families = [await services.add_policy_family(session, {"household_id": p.household_id,
+                                                               "category_code": "martyr_family"}) for p in elders]
+        assessed = [await services.assess_household(session, {"household_id": p.household_id, "level": "poor",
+                                                               "period": "2026-2030", "year": 2026}) for p in elders]
+        codes = {p.household_id: (await residents.get_household(session, p.household_id)).code for p in elders}
+
+    def by_id(rows):
+        return [str(r.id) for r in sorted(rows, key=lambda r: r.id)]
+
+    for first in (1, 2):
+        found, total = await page_through(client, ward, paged("beneficiaries", "id fullName"),
+                                          "socialWelfare.beneficiaries", first=first)
+        assert total == 3 and [b["id"] for b in found] == by_id(beneficiaries)
+        assert {b["fullName"] for b in found} == {p.full_name for p in elders}
+        found, total = await page_through(client, ward, paged("beneficiaries(category: $category)", "id",
+                                                              ", $category: String"),
+                                          "socialWelfare.beneficiaries", {"category": "elderly_poor_80"}, first=first)
+        assert total == 2 and [b["id"] for b in found] == by_id(beneficiaries[1:])
+        found, total = await page_through(client, ward, paged("paymentLists", "id month total"),
+                                          "socialWelfare.paymentLists", first=first)
+        assert total == 3 and [x["id"] for x in found] == by_id(lists)  # the order they were drawn up
+        assert [x["month"] for x in found] == [f"{x.month:%Y-%m}" for x in sorted(lists, key=lambda x: x.id)]
+        found, total = await page_through(client, ward, paged("policyFamilies", "id householdCode"),
+                                          "socialWelfare.policyFamilies", first=first)
+        assert total == 3 and [f["id"] for f in found] == by_id(families)
+        assert {f["householdCode"] for f in found} == set(codes.values())
+        found, total = await page_through(client, ward, paged("poverty(year: 2026)", "id householdCode level"),
+                                          "socialWelfare.poverty", first=first)
+        assert total == 3 and [a["id"] for a in found] == by_id(assessed)
+        assert {a["householdCode"] for a in found} == set(codes.values())
+
+    # each page read is one audit entry naming the page's rows
+    async with scoped(ward) as session:
+        entries = (await session.execute(select(AuditEntry).where(
+            AuditEntry.action == "read", AuditEntry.entity == "social_welfare_poverty",
+            AuditEntry.actor_id == client.user.id))).scalars().all()
+    assert sorted(len(e.after["ids"]) for e in entries) == [1, 1, 1, 1, 2]  # 3 pages of 1, then 2 + 1; errors: none
+
+    # a page costs the same statements whatever its size: names and codes come with the rows
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    query = paged("beneficiaries", "id fullName")
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for first in (1, 3):
+            statements.clear()
+            answer = (await client.post("/graphql", headers={"X-Tenant": ward.key},
+                                        json={"query": query, "variables": {"first": first}})).json()
+            assert len(answer["data"]["socialWelfare"]["beneficiaries"]["edges"]) == first, answer
+            counts.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1]
