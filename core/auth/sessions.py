@@ -20,9 +20,9 @@ from typing import Any, Protocol
 import structlog
 from litestar.datastructures import Cookie
 from redis.exceptions import RedisError
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
-from core.auth.models import WebSession, aware
+from core.auth.models import User, WebSession, aware
 from core.db.base import utcnow
 from core.db.engine import Database
 from core.db.scoping import SYSTEM
@@ -52,6 +52,9 @@ class SessionRecord:
     ip: str | None = None
     user_agent: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The user's row when the store read it with the record (the database store: one query, not two);
+    # never stored.
+    user: User | None = field(default=None, compare=False, repr=False)
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at or now >= self.absolute_expires_at
@@ -97,14 +100,17 @@ class DatabaseSessionStore:
 
     async def load(self, key: str) -> SessionRecord | None:
         async with self.db.session(SYSTEM) as session:
-            row = await session.get(WebSession, key)
-            if row is None:
+            found = (await session.execute(
+                select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id == key)
+            )).first()
+            if found is None:
                 return None
+            row, user = found
             return SessionRecord(
                 key=row.id, user_id=row.user_id, epoch=row.epoch, created_at=aware(row.created_at),
                 last_seen_at=aware(row.last_seen_at), expires_at=aware(row.expires_at),
                 absolute_expires_at=aware(row.absolute_expires_at), ip=row.ip, user_agent=row.user_agent,
-                data=dict(row.data or {}),
+                data=dict(row.data or {}), user=user,
             )
 
     async def touch(self, record: SessionRecord) -> None:

@@ -109,8 +109,13 @@ async def _apply_scope(session: AsyncSession, scope: TenantScope) -> None:
     await connection.run_sync(_scope_connection, scope)
 
 
-def _scope_connection(connection: Connection, scope: TenantScope) -> None:
+def _scope_connection(connection: Connection, scope: TenantScope, *, new_transaction: bool = False) -> None:
     connection.info[SCOPE_KEY] = scope
+    if new_transaction and not scope.tenant_ids:
+        # The setting is only ever made transaction-local (``set_config(…, true)``), so a new transaction has
+        # none, which row-level security reads as no tenant: platform work (sign-in, sessions) saves the
+        # round trip. Narrowing an open transaction to no tenant (``rescoped``) still clears it.
+        return
     if connection.dialect.name == "postgresql":
         connection.execute(
             text("SELECT set_config('app.tenant_ids', :ids, true)"),
@@ -197,7 +202,7 @@ def _flush_done(session: Session, _ctx: object) -> None:
 @event.listens_for(WardSession, "after_begin")
 def _begin(session: Session, _transaction: object, connection: Connection) -> None:
     connection.info.pop(FLUSH_KEY, None)  # left over from a flush that failed in an earlier transaction
-    _scope_connection(connection, session_scope(session))
+    _scope_connection(connection, session_scope(session), new_transaction=True)
 
 
 _guard_pattern: tuple[int, re.Pattern[str]] | None = None

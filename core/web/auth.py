@@ -103,8 +103,10 @@ async def authenticate(connection: ASGIConnection) -> Principal | None:
         cookie = connection.cookies.get(auth.sessions.cookie_name)
         record = await auth.sessions.find(cookie)
         if record is not None:
-            async with auth.db.session(SYSTEM) as session:
-                user = await session.get(User, record.user_id)
+            user = record.user
+            if user is None:  # Redis holds the record: the user's row (active? same epoch?) is read now
+                async with auth.db.session(SYSTEM) as session:
+                    user = await session.get(User, record.user_id)
             if user is None or not user.is_active or user.session_epoch != record.epoch:
                 await auth.sessions.end(cookie)
             else:

@@ -3,11 +3,12 @@
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from wardhub_hello.models import Greeting
 
 from core.db.base import tenant_owned_tables
 from core.db.engine import make_engine
-from core.db.scoping import TenantScope
+from core.db.scoping import SCOPE_KEY, SCOPED_OPTION, SYSTEM, TenantScope, WardSession
 
 pytestmark = [pytest.mark.postgres, pytest.mark.plugins("hello")]
 
@@ -54,6 +55,21 @@ async def test_raw_sql_reads_only_the_set_tenant(app_conn, two):
         await set_tenant(app_conn, b.id)
         rows = (await app_conn.execute(text("SELECT text FROM hello_greetings ORDER BY text"))).scalars().all()
         assert rows == ["Xin chào", "secret of b"]
+
+
+async def test_a_platform_session_after_a_tenant_one_on_the_same_connection_sees_no_tenant_rows(settings, two):
+    """A platform (no-tenant) transaction sends no setting: the last tenant's, made transaction-local, is gone."""
+    _a, b = two
+    engine = make_engine(settings.database_url, pool_size=1)
+    factory = async_sessionmaker(engine, sync_session_class=WardSession)
+    count = text("SELECT count(*) FROM hello_greetings")
+    try:
+        for scope, expected in ((TenantScope.of(b.id), 2), (SYSTEM, 0), (TenantScope.of(b.id), 2), (SYSTEM, 0)):
+            async with factory(info={SCOPE_KEY: scope}) as session, session.begin():
+                seen = await session.execute(count, execution_options={SCOPED_OPTION: True})
+                assert seen.scalar_one() == expected, scope
+    finally:
+        await engine.dispose()
 
 
 async def test_raw_sql_cannot_write_into_another_tenant(app_conn, two):
