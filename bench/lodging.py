@@ -21,6 +21,9 @@ Cases:
   audit, commit. 32 operators, each signed in with their own account, post concurrently from this
   process (httpx, one connection each). Litestar's test client was not used: it runs requests one at a
   time, which hides the concurrency.
+* ``HTTP, 32 operators, batches of 10`` — the same operators, each request a batch of ten guests
+  (``{"stays": [...]}``, all or nothing in one transaction: a group checking in, or a front desk sending
+  what it typed): the latency column is per request, the note counts declarations.
 
 The note column gives declarations per second (target: 500/s committed). The JSON rows add, for the
 service cases, the process's CPU per declaration (steadier than wall time on a shared machine) and the
@@ -46,6 +49,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DB = "wardhub_bench_lodging"
 APP_ROLE, APP_PASSWORD = "wardhub_bench_lodging_app", "wardhub-bench-lodging-app"
 OPERATORS = 32
+BATCH = 10  # guests per request in the batched case (a group checking in)
 PASSWORD = "bench password for lodging operators"
 
 
@@ -197,8 +201,10 @@ async def _serve(settings, port: int):
     raise RuntimeError("the app did not start")
 
 
-async def _http(base_url: str, ward, establishments, operators, guests: Guests, n: int) -> tuple[list[float], float]:
-    """Per-request latencies and the wall time of the posting (sign-in excluded)."""
+async def _http(base_url: str, ward, establishments, operators, guests: Guests, n: int,
+                batch: int = 1) -> tuple[list[float], float]:
+    """Per-request latencies and the wall time of the posting (sign-in excluded); with ``batch`` > 1 each
+    request declares that many guests (``{"stays": [...]}``, one transaction), ``n`` guests in all."""
     import httpx
 
     samples: list[float] = []
@@ -217,9 +223,10 @@ async def _http(base_url: str, ward, establishments, operators, guests: Guests, 
 
         async def operator(client, establishment) -> None:
             url = f"/t/{ward.key}/residence/establishments/{establishment}/stays"
-            for _ in range(n // OPERATORS):
+            for _ in range(n // OPERATORS // batch):
+                body = guests.next() if batch == 1 else {"stays": [guests.next() for _ in range(batch)]}
                 started = time.perf_counter()
-                response = await client.post(url, json=guests.next())
+                response = await client.post(url, json=body)
                 samples.append(time.perf_counter() - started)
                 if response.status_code != 201:
                     raise RuntimeError(f"declaration failed: {response.status_code} {response.text}")
@@ -282,11 +289,19 @@ async def lodging(options) -> list[Measurement]:
         server = await _serve(settings, port)
         try:
             samples, elapsed = await _http(f"http://127.0.0.1:{port}", ward, establishments, operators, guests, n)
+            rows.append(Measurement("lodging", "HTTP, 32 concurrent operators", samples, _rate(samples, elapsed),
+                                    extra={"declarations_per_s": round(len(samples) / elapsed)}))
+            samples, elapsed = await _http(f"http://127.0.0.1:{port}", ward, establishments, operators, guests, n,
+                                           batch=BATCH)
+            declared = len(samples) * BATCH
+            rows.append(Measurement(
+                "lodging", f"HTTP, 32 operators, batches of {BATCH}", samples,
+                f"{declared / elapsed:,.0f} declarations/s committed",
+                extra={"declarations_per_s": round(declared / elapsed), "requests_per_s": round(len(samples) / elapsed),
+                       "guests_per_request": BATCH}))
         finally:
             server.terminate()
             server.wait(timeout=30)
-        rows.append(Measurement("lodging", "HTTP, 32 concurrent operators", samples, _rate(samples, elapsed),
-                                extra={"declarations_per_s": round(len(samples) / elapsed)}))
     finally:
         await db.dispose()
     return rows
