@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, manager: PluginManager | None =
             "permissions": catalog, "auth": auth,
             "change_types": ChangeTypes(manager.collect("wardhub_change_types")),
             "graphql_rate": RequestRateLimit("graphql", settings.graphql_rate_per_minute, redis, prefix),
+            "redis": redis,
         }),
         on_startup=[db.check_role, start_access, freeze_heap],
         on_shutdown=[stop_access, db.dispose],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar import Request, Response, get
 from sqlalchemy import text
 
@@ -16,7 +18,9 @@ def health() -> dict[str, str]:
 
 @get("/ready", opt={"public": True})
 async def ready(request: Request) -> Response:
-    """Readiness: the database answers and its migrations are current; failed plugins are listed."""
+    """Readiness: the database answers and its migrations are current; failed plugins are listed. Redis,
+    when configured, is checked too: without it the app runs on its fallbacks (sessions in the database,
+    policy changes polled, rate limits per process), so it is ``degraded`` (200), not down."""
     db = request.app.state.db
     manager = request.app.state.plugins
     checks: dict[str, object] = {}
@@ -31,8 +35,17 @@ async def ready(request: Request) -> Response:
     except Exception as exc:  # the database is down or unreachable: not ready, and say so plainly
         checks["database"] = f"unreachable ({type(exc).__name__})"
         ok = False
+    redis = request.app.state.get("redis")
+    redis_ok = True
+    if redis is not None:
+        try:
+            await asyncio.wait_for(redis.ping(), timeout=2)
+            checks["redis"] = "ok"
+        except Exception as exc:  # down, refusing, or too slow: the fallbacks serve meanwhile
+            checks["redis"] = f"unreachable ({type(exc).__name__})"
+            redis_ok = False
     checks["plugins"] = manager.ordered()
     if manager.failed:
         checks["plugins_failed"] = dict(manager.failed)
-    status = "ready" if ok and not manager.failed else ("degraded" if ok else "not_ready")
+    status = "ready" if ok and redis_ok and not manager.failed else ("degraded" if ok else "not_ready")
     return Response({"status": status, **checks}, status_code=200 if ok else 503)

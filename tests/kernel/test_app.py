@@ -1,6 +1,7 @@
 """The app: liveness, readiness, request ids, structured logs, and no stack trace for clients."""
 
 import json
+import os
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -20,6 +21,13 @@ async def test_ready_reports_database_migrations_and_plugins(client):
     assert response.status_code == 200, body
     assert (body["status"], body["database"], body["migrations"]) == ("ready", "ok", "current")
     assert "hello" in body["plugins"]
+
+
+async def test_ready_checks_redis_when_it_is_configured(settings):
+    url = os.environ.get("WARDHUB_TEST_REDIS", "redis://127.0.0.1:6379/0")
+    async with AsyncTestClient(app=create_app(settings.with_(redis_url=url))) as client:
+        body = (await client.get("/ready")).json()
+    assert (body["status"], body["redis"]) == ("ready", "ok"), body
 
 
 @pytest.mark.sqlite_only

@@ -42,6 +42,13 @@ async def test_sign_in_sessions_and_sign_out_work_without_redis(app, client, cli
     assert (await anon_client.get("/auth/me")).status_code == 401
 
 
+async def test_ready_says_degraded_and_names_redis(client):
+    response = await client.get("/ready")
+    body = response.json()
+    assert response.status_code == 200, body  # the app serves on its fallbacks
+    assert body["status"] == "degraded" and body["redis"].startswith("unreachable (") and body["database"] == "ok"
+
+
 async def test_failed_sign_ins_are_still_throttled_without_redis(anon_client, make_user):
     user = await make_user()
     codes = []
