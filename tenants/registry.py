@@ -10,7 +10,9 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access.models import AccessPolicy, RoleAssignment
 from core.access.store import bump_version
+from core.auth.models import ApiToken
 from core.db.base import Base, tenant_owned_tables
 from core.db.engine import Database
 from core.db.ids import new_id
@@ -170,7 +172,11 @@ def _tenant_owned_classes() -> list[type]:
 async def merge(
     db: Database, source_key: str, target_key: str, note: str | None = None, manager: PluginManager | None = None
 ) -> dict[str, int]:
-    """Merge ``source`` into ``target``: every tenant-owned row moves, children and subscriptions follow.
+    """Merge ``source`` into ``target``: every tenant-owned row moves, children and subscriptions follow,
+    and so do the people who worked there: the source's role assignments, per-unit permission overrides
+    and API tokens now apply to the merged unit (an officer of the old ward is one of the new unit; an
+    integrator's token goes on working for the same residents). Where the target already has the same
+    role for a user, or an override of the same permission, the target's is kept.
 
     One transaction: on any clash (a unique value present in both units) nothing changes and the
     error names the table. Returns moved row counts by table; the lineage row keeps them.
@@ -198,6 +204,7 @@ async def merge(
                 if result.rowcount:
                     moved[cls.__tablename__] = result.rowcount
             await _move_registry_rows(session, source_id, target_id)
+            moved.update(await _move_access_rows(session, source_id, target_id))
             for name in manager.ordered() if manager else ():
                 await manager.call_one(name, "wardhub_tenant_merged", source=source_ref, target=target_ref,
                                        session=session)
@@ -216,6 +223,35 @@ async def _defer_foreign_keys(session: AsyncSession) -> None:
     dialect = session.bind.dialect.name
     statement = "SET CONSTRAINTS ALL DEFERRED" if dialect == "postgresql" else "PRAGMA defer_foreign_keys = ON"
     await session.execute(text(statement))
+
+
+async def _move_access_rows(session: AsyncSession, source_id: uuid.UUID, target_id: uuid.UUID) -> dict[str, int]:
+    """Role assignments, permission overrides and API tokens of ``source`` move to ``target``; the
+    target's own win where both hold the same (user, role) or the same override."""
+    moved: dict[str, int] = {}
+    held = select(RoleAssignment.user_id, RoleAssignment.role).where(RoleAssignment.tenant_id == target_id)
+    taken = {tuple(row) for row in await session.execute(held)}
+    assignments = (await session.execute(
+        select(RoleAssignment).where(RoleAssignment.tenant_id == source_id))).scalars().all()
+    for row in assignments:
+        if (row.user_id, row.role) in taken:
+            await session.delete(row)
+        else:
+            row.tenant_id = target_id
+            moved["role_assignments"] = moved.get("role_assignments", 0) + 1
+    overrides = select(AccessPolicy).where(AccessPolicy.source == "override")
+    target_keys = {(p.plugin, p.role, p.obj, p.act) for p in (await session.execute(
+        overrides.where(AccessPolicy.tenant_id == target_id))).scalars()}
+    for policy in (await session.execute(overrides.where(AccessPolicy.tenant_id == source_id))).scalars().all():
+        if (policy.plugin, policy.role, policy.obj, policy.act) in target_keys:
+            await session.delete(policy)
+        else:
+            policy.tenant_id = target_id
+            moved["access_policies"] = moved.get("access_policies", 0) + 1
+    tokens = await session.execute(update(ApiToken).where(ApiToken.tenant_id == source_id).values(tenant_id=target_id))
+    if tokens.rowcount:
+        moved["api_tokens"] = tokens.rowcount
+    return moved
 
 
 async def _move_registry_rows(session: AsyncSession, source_id: uuid.UUID, target_id: uuid.UUID) -> None:

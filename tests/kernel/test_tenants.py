@@ -1,9 +1,11 @@
 """Tenant registry: official units, units added by hand, renames, moves and merges."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from wardhub_hello.models import Greeting, Reply
 
+from core.access import policy
+from core.access.models import AccessPolicy, RoleAssignment
 from core.audit.models import AuditEntry
 from core.db.scoping import SYSTEM, TenantScope
 from core.errors import UserError
@@ -124,6 +126,40 @@ async def test_merge_moves_data_children_subscriptions_and_keeps_lineage(db, mak
     with pytest.raises(UserError) as exc_info:
         await registry.merge(db, source.key, target.key)
     assert exc_info.value.code == "CONFLICT"
+
+
+@pytest.mark.plugins("hello")
+async def test_merge_carries_the_units_people_overrides_and_tokens(db, app, make_tenant, client_as, grant_role,
+                                                                   make_token, anon_client):
+    source = await make_tenant()
+    target = await make_tenant(plugins=("hello",))
+    async with db.session(TenantScope.of(target.id)) as session:
+        await session.execute(delete(Greeting))  # the seeded greeting would clash with the source's
+    officer = await client_as("ward_officer", source)  # of the source only
+    both = await client_as("ward_chair", target)
+    await grant_role(both.user, "ward_chair", source)  # chair of both: the target's assignment is kept
+    _token, value = await make_token(source)
+    async with db.session(TenantScope.of(source.id)) as session:
+        await policy.set_override(session, app.state.permissions, "ward_officer", "hello.greeting:delete",
+                                  source.id, "allow")
+    assert (await officer.get(f"/t/{target.key}/hello/greetings")).status_code == 403
+
+    moved = await registry.merge(db, source.key, target.key)
+
+    assert (moved["role_assignments"], moved["access_policies"], moved["api_tokens"]) == (1, 1, 1)
+    async with db.session(SYSTEM) as session:
+        roles = (await session.execute(select(RoleAssignment.user_id, RoleAssignment.tenant_id).where(
+            RoleAssignment.user_id.in_([officer.user.id, both.user.id])))).all()
+        overrides = (await session.execute(select(AccessPolicy.tenant_id, AccessPolicy.role, AccessPolicy.obj).where(
+            AccessPolicy.source == "override", AccessPolicy.tenant_id.in_([source.id, target.id])))).all()
+    assert sorted(roles) == sorted([(officer.user.id, target.id), (both.user.id, target.id)])
+    assert overrides == [(target.id, "ward_officer", "hello.greeting")]
+    # the officer works in the merged unit
+    listed = await officer.get(f"/t/{target.key}/hello/greetings")
+    assert listed.status_code == 200, listed.text
+    # the integrator's token reads the merged unit
+    read = await anon_client.get(f"/t/{target.key}/hello/greetings", headers={"Authorization": f"Bearer {value}"})
+    assert read.status_code == 200, read.text
 
 
 @pytest.mark.plugins("hello")
