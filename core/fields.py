@@ -2,8 +2,9 @@
 
 ``FieldErrors`` gathers ``field → (vi, en)`` messages; the readers take one field from a JSON object, add
 a message when it is missing or malformed, and return the cleaned value (or None). ``raise_if_any`` then
-answers ``BAD_USER_INPUT`` naming every field at once, and nothing has been written. ``flush_or_conflict``
-turns a unique or foreign-key clash found at flush time into ``CONFLICT``.
+answers ``BAD_USER_INPUT`` naming every field at once, and nothing has been written. The parsers
+(``parse_id``, ``parse_date``, ``parse_year``) take one value and raise ``BAD_USER_INPUT`` for its field at
+once. ``flush_or_conflict`` turns a unique or foreign-key clash found at flush time into ``CONFLICT``.
 """
 
 from __future__ import annotations
@@ -110,6 +111,35 @@ def parse_id(value: Any, field: str = "id") -> uuid.UUID:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         raise bad_input(field, "Mã định danh bản ghi không hợp lệ", "Not a valid record id") from None
+
+
+def parse_date(value: Any, field: str, *, default: date | None = None) -> date:
+    """An ISO date (``2026-03-01``), a ``date`` or a ``datetime``; ``default`` when blank (required without one)."""
+    if value in (None, ""):
+        if default is None:
+            raise bad_input(field, "Hãy nhập ngày", "Enter a date")
+        return default
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise bad_input(field, "Ngày không hợp lệ (YYYY-MM-DD)", "Not a valid date (YYYY-MM-DD)") from None
+
+
+def parse_year(value: Any, field: str) -> int:
+    """A year from 1900 to 2200, as a number or its digits; required."""
+    if isinstance(value, bool) or value in (None, ""):
+        raise bad_input(field, "Hãy nhập năm", "Enter a year")
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise bad_input(field, "Năm không hợp lệ", "Not a valid year") from None
+    if not 1900 <= year <= 2200:
+        raise bad_input(field, "Năm không hợp lệ", "Not a valid year")
+    return year
 
 
 async def flush_or_conflict(session: AsyncSession) -> None:

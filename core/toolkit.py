@@ -23,7 +23,9 @@ from core.errors import UserError, bad_input, conflict, not_found
 from core.fields import (
     FieldErrors,
     flush_or_conflict,
+    parse_date,
     parse_id,
+    parse_year,
     read_body,
     read_choice,
     read_date,
@@ -35,6 +37,8 @@ from core.graphql.relay import Connection, paginate, paginate_rows
 from core.plugins.context import TenantRef
 from core.plugins.manifest import PluginManifest
 from core.web.contributions import Figure, NavEntry
+from core.web.forms import Field, Form, form_pages, import_report, plugin_base
+from core.web.i18n import format_number
 from core.web.tenancy import RequestTenant, units_scope
 from core.web.ui import render
 from core.workflow.routes import propose_from_page as propose_change
@@ -130,8 +134,10 @@ __all__ = [
     "Base",
     "Connection",
     "DbSession",
+    "Field",
     "FieldErrors",
     "Figure",
+    "Form",
     "GraphQLContribution",
     "NavEntry",
     "Permission",
@@ -151,12 +157,18 @@ __all__ = [
     "enable_rls",
     "export_rows",
     "flush_or_conflict",
+    "form_pages",
+    "format_number",
     "hookimpl",
+    "import_report",
     "new_id",
     "not_found",
     "paginate",
     "paginate_rows",
+    "parse_date",
     "parse_id",
+    "parse_year",
+    "plugin_base",
     "plugin_enabled",
     "propose_change",
     "purge_rows",

@@ -10,47 +10,34 @@ are marked sensitive and shown only to holders of ``military_service.record.heal
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
+from litestar import Request, Response, get
+from litestar.params import FromQuery
+from sqlalchemy import select
 
-from core.toolkit import Access, DbSession, UserError, not_found, requires
-from core.web.ui import render
+from core.toolkit import (
+    Access,
+    DbSession,
+    Field,
+    Form,
+    form_pages,
+    not_found,
+    parse_id,
+    parse_year,
+    plugin_base,
+    render,
+    requires,
+)
 from plugins.military_service import imports, services
 from plugins.military_service import reference as ref
+from plugins.military_service.messages import MESSAGES
 from plugins.military_service.models import CallUp
 from plugins.military_service.plugin import HEALTH, IMPORT, RECORD_READ, RECORD_WRITE, ROSTER_READ, ROSTER_WRITE
 from plugins.military_service.routes import _shown, _year, callup_json
 from plugins.residents import services as residents
 
 Label = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: Label
-    kind: str = "text"  # text | date | number | select | hidden | file | textarea
-    options: tuple[tuple[str, Label], ...] = ()
-    required: bool = False
-    sensitive: bool = False
-    hint: Label | None = None
-
-
-@dataclass(frozen=True)
-class Form:
-    title: Label
-    permission: str
-    fields: tuple[Field, ...]
-    submit: Callable[[Any, dict[str, Any], Any], Awaitable[str]]  # (session, values, access) → where to go next
-    subject: str | None = None  # "person" or "callup": the record the form acts on, shown above it
-
-    @property
-    def multipart(self) -> bool:
-        return any(f.kind == "file" for f in self.fields)
 
 
 HEALTH_OPTIONS = tuple(
@@ -65,6 +52,22 @@ def _grounds(kind: str | None) -> tuple[tuple[str, Label], ...]:
 
 PERSON = Field("person_id", ("Công dân", "Citizen"), "hidden")
 NOTE = Field("note", ("Ghi chú", "Note"), "textarea")
+
+
+async def _person(session, values: dict[str, Any]) -> list[Any]:
+    """The citizen the form acts on: ``NOT_FOUND`` if they are not in the ward."""
+    person = await residents.get_person(session, values.get("person_id"))
+    return [f"{person.full_name} ({person.birth_year})"]
+
+
+async def _callup(session, values: dict[str, Any]) -> list[Any]:
+    """The roster entry the form acts on, and its citizen: ``NOT_FOUND`` if it is not in the ward."""
+    entry = await session.scalar(select(CallUp).where(CallUp.id == parse_id(values.get("id"), "id")))
+    if entry is None:
+        raise not_found("Không tìm thấy dòng trong danh sách gọi nhập ngũ", "No such call-up roster entry")
+    person = await residents.get_person(session, entry.person_id)
+    heading = tuple(text.format(year=entry.year) for text in MESSAGES["military_service.roster.heading"])
+    return [f"{person.full_name} ({person.birth_year})", heading, ref.ROSTER_STATUSES[entry.status]]
 
 
 async def _register(session, values, access) -> str:
@@ -82,7 +85,7 @@ def _acting(service) -> Callable[[Any, dict[str, Any], Any], Awaitable[str]]:
 
 async def _draw_up(session, values, access) -> str:
     await services.draw_up_roster(session, values.get("year"), values.get("on"))
-    return f"roster?year={services.parse_year(values.get('year'), 'year')}"
+    return f"roster?year={parse_year(values.get('year'), 'year')}"
 
 
 async def _roster_status(session, values, access) -> str:
@@ -107,36 +110,37 @@ FORMS: dict[str, Form] = {
                     "means today")),
         Field("health_class", ("Phân loại sức khỏe", "Health class"), "select", HEALTH_OPTIONS, sensitive=True),
         Field("health_checked_on", ("Ngày khám", "Examined on"), "date", sensitive=True),
-        NOTE), _register, subject="person"),
+        NOTE), _register, subject=_person),
     "health": Form(("Ghi kết quả khám sức khỏe", "Record a health examination"), RECORD_WRITE, (
         PERSON,
         Field("health_class", ("Phân loại sức khỏe", "Health class"), "select", HEALTH_OPTIONS, required=True,
               sensitive=True),
         Field("health_checked_on", ("Ngày khám", "Examined on"), "date", sensitive=True)),
-        _acting(services.record_health), subject="person"),
+        _acting(services.record_health), subject=_person),
     "deferment": Form(("Tạm hoãn gọi nhập ngũ", "Defer the call-up"), RECORD_WRITE, (
         PERSON,
         Field("ground_code", ("Căn cứ pháp lý (Điều 41 khoản 1)", "Legal ground (art. 41(1))"), "select",
               _grounds("deferment"), required=True, sensitive=True),
         Field("until_year", ("Tạm hoãn đến hết năm", "Deferred until the end of"), "number", required=True),
         Field("decided_on", ("Ngày quyết định", "Decided on"), "date"),
-        NOTE), _acting(services.defer), subject="person"),
+        NOTE), _acting(services.defer), subject=_person),
     "exemption": Form(("Miễn gọi nhập ngũ", "Exempt from the call-up"), RECORD_WRITE, (
         PERSON,
         Field("ground_code", ("Căn cứ pháp lý (Điều 41 khoản 2)", "Legal ground (art. 41(2))"), "select",
               _grounds("exemption"), required=True, sensitive=True),
         Field("decided_on", ("Ngày quyết định", "Decided on"), "date"),
-        NOTE), _acting(services.exempt), subject="person"),
+        NOTE), _acting(services.exempt), subject=_person),
     "enlistment": Form(("Nhập ngũ", "Enlistment"), RECORD_WRITE, (
         PERSON, Field("enlisted_on", ("Ngày nhập ngũ", "Enlisted on"), "date")),
-        _acting(services.enlist), subject="person"),
+        _acting(services.enlist), subject=_person),
     "discharge": Form(("Xuất ngũ, chuyển dự bị", "Discharge to the reserve"), RECORD_WRITE, (
         PERSON, Field("discharged_on", ("Ngày xuất ngũ", "Discharged on"), "date")),
-        _acting(services.discharge), subject="person"),
+        _acting(services.discharge), subject=_person),
     "roster": Form(("Lập danh sách gọi nhập ngũ", "Draw up the call-up roster"), ROSTER_WRITE, (
         Field("year", ("Năm", "Year"), "number", required=True),
         Field("on", ("Ngày tính tuổi", "Ages counted on"), "date",
-              hint=("Để trống là ngày 1 tháng 2", "Blank means 1 February"))), _draw_up),
+              hint=("Để trống là ngày 1 tháng 2", "Blank means 1 February"))), _draw_up,
+        defaults=lambda: {"year": str(services.today().year)}),
     "roster_status": Form(("Cập nhật tình trạng trong danh sách gọi nhập ngũ", "Update a call-up roster entry"),
                           ROSTER_WRITE, (
         Field("id", ("Dòng", "Entry"), "hidden"),
@@ -146,7 +150,7 @@ FORMS: dict[str, Form] = {
         Field("ground_code", ("Căn cứ (khi tạm hoãn hoặc miễn)", "Ground (for a deferment or an exemption)"),
               "select", _grounds(None), sensitive=True),
         Field("until_year", ("Tạm hoãn đến hết năm", "Deferred until the end of"), "number"),
-        NOTE), _roster_status, subject="callup"),
+        NOTE), _roster_status, subject=_callup),
     "import": Form(("Nhập sổ đăng ký từ tệp .xlsx", "Import the register from an .xlsx file"), IMPORT, (
         Field("file", ("Tệp .xlsx", ".xlsx file"), "file", required=True,
               hint=("Các cột: " + ", ".join(imports.COLUMNS), "Columns: " + ", ".join(imports.COLUMNS))),),
@@ -155,82 +159,7 @@ FORMS: dict[str, Form] = {
 
 
 def _base(request: Request) -> str:
-    return request.url.path.split("/military_service", 1)[0] + "/military_service"
-
-
-def _form_of(name: str) -> Form:
-    form = FORMS.get(name)
-    if form is None:
-        raise not_found("Không có biểu mẫu này", "No such form")
-    return form
-
-
-async def _subject(session, form: Form, values: dict[str, Any]) -> dict[str, Any] | None:
-    """The citizen (or roster entry) the form acts on: ``NOT_FOUND`` if it is not in the ward."""
-    if form.subject == "person":
-        person = await residents.get_person(session, values.get("person_id"))
-        return {"name": person.full_name, "birth_year": person.birth_year}
-    if form.subject == "callup":
-        from sqlalchemy import select
-
-        entry = await session.scalar(select(CallUp).where(CallUp.id == residents.parse_id(values.get("id"), "id")))
-        if entry is None:
-            raise not_found("Không tìm thấy dòng trong danh sách gọi nhập ngũ", "No such call-up roster entry")
-        person = await residents.get_person(session, entry.person_id)
-        return {"name": person.full_name, "birth_year": person.birth_year, "year": entry.year,
-                "status": ref.ROSTER_STATUSES[entry.status]}
-    return None
-
-
-async def _show_form(request: Request, session, name: str, form: Form, values: dict[str, Any],
-                     errors: dict[str, Any], message: Any = None, status_code: int = 200) -> Response:
-    shown = {f.name for f in form.fields if f.kind != "hidden"}
-    return await render(request, "military_service/form.html", {
-        "base": _base(request), "name": name, "form": form, "values": values, "errors": errors,
-        "message": message, "subject": await _subject(session, form, values),
-        "other_errors": [m for k, m in errors.items() if k not in shown],
-        "report": imports_report(errors) if name == "import" else [],
-    }, status_code=status_code)
-
-
-def imports_report(errors: dict[str, Any]) -> list[dict[str, Any]]:
-    """``rows.<row>.<column>`` errors as rows of a table: row, column, message."""
-    out = []
-    for key, message in errors.items():
-        parts = key.split(".", 2)
-        if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit():
-            out.append({"row": int(parts[1]), "column": parts[2], "message": message})
-    return sorted(out, key=lambda r: (r["row"], r["column"]))
-
-
-@get("/web/{name:str}", guards=[requires(RECORD_READ)])
-async def form_page(request: Request, db_session: DbSession, access: Access, name: FromPath[str]) -> Response:
-    form = _form_of(name)
-    access.require(form.permission)
-    values = {k: v for k, v in request.query_params.items() if k in {f.name for f in form.fields}}
-    if name == "roster":
-        values.setdefault("year", str(services.today().year))
-    return await _show_form(request, db_session, name, form, values, {})
-
-
-@post("/web/{name:str}", guards=[requires(RECORD_READ)], status_code=303)
-async def form_submit(request: Request, db_session: DbSession, access: Access, name: FromPath[str]) -> Response:
-    form = _form_of(name)
-    access.require(form.permission)
-    data = await request.form()
-    names = {f.name for f in form.fields}
-    values: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in names}
-    try:
-        await _subject(db_session, form, values)
-        target = await form.submit(db_session, values, access)
-    except UserError as error:
-        if error.code in ("FORBIDDEN", "UNAUTHENTICATED"):
-            raise
-        await db_session.rollback()  # a refused form writes nothing
-        typed = {k: v for k, v in values.items() if isinstance(v, str)}
-        return await _show_form(request, db_session, name, form, typed, dict(error.fields), error.message,
-                                error.status)
-    return Redirect(f"{_base(request)}/{target}", status_code=303)
+    return plugin_base(request, "military_service")
 
 
 # -- lists -------------------------------------------------------------------------------------------------
@@ -265,4 +194,4 @@ async def roster_page(request: Request, db_session: DbSession, access: Access,
     })
 
 
-PAGES = [form_page, form_submit, register_page, roster_page]
+PAGES = [*form_pages("military_service", FORMS, RECORD_READ), register_page, roster_page]

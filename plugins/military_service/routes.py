@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from core.toolkit import Access, DbSession, UserError, audit, bad_input, requires
+from core.toolkit import Access, DbSession, UserError, audit, bad_input, parse_year, requires
 from plugins.military_service import imports, services
 from plugins.military_service import reference as ref
 from plugins.military_service.models import CallUp, ServiceRecord
@@ -73,7 +73,7 @@ async def _one(session, access, record: ServiceRecord) -> dict[str, Any]:
 
 
 def _year(value: str | None) -> int:
-    return services.today().year if value in (None, "") else services.parse_year(value, "year")
+    return services.today().year if value in (None, "") else parse_year(value, "year")
 
 
 # -- the register ----------------------------------------------------------------------------------------

@@ -17,9 +17,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.permission import PermissionExtension
 
-from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate, paginate_rows
-from core.toolkit import Requires, audit
+from core.toolkit import Connection, GraphQLContribution, Requires, audit, paginate, paginate_rows, parse_year
 from plugins.military_service import reference as ref
 from plugins.military_service import services
 from plugins.military_service.models import CallUp, ServiceRecord
@@ -158,7 +156,7 @@ class MilitaryServiceQuery:
     async def must_register(self, info: strawberry.Info, year: int, first: int | None = None,
                             after: str | None = None) -> Connection[DueNode]:
         """Paged by the person's id (the REST list and the page are by name)."""
-        query = services.must_register_query(services.parse_year(year, "year"))
+        query = services.must_register_query(parse_year(year, "year"))
         return await paginate_rows(info.context.session, query, Person.id, first=first, after=after,
                                    to_node=due_node)
 
@@ -166,13 +164,13 @@ class MilitaryServiceQuery:
     async def call_up_roster(self, info: strawberry.Info, year: int, status: str | None = None,
                              first: int | None = None, after: str | None = None) -> Connection[CallUpNode]:
         """Paged by the roster entry's id (the REST list and the page are by name)."""
-        query = services.roster_query(services.parse_year(year, "year"), status)
+        query = services.roster_query(parse_year(year, "year"), status)
         return await paginate_rows(info.context.session, query, CallUp.id, first=first, after=after,
                                    to_node=callup_node)
 
     @strawberry.field(extensions=needs(RECORD_READ))
     async def counts(self, info: strawberry.Info, year: int) -> Counts:
-        data = await services.counts(info.context.session, services.parse_year(year, "year"))
+        data = await services.counts(info.context.session, parse_year(year, "year"))
 
         def listed(values, titles):
             return [StatusCount(code=c, title_vi=titles[c][0], title_en=titles[c][1], count=n)

@@ -10,46 +10,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import bad_input, conflict, not_found
+from core.toolkit import bad_input, conflict, not_found, parse_date, parse_year
 from plugins.military_service import reference as ref
 from plugins.military_service.models import CallUp, ServiceRecord
 from plugins.residents import services as residents
 from plugins.residents.models import Person
 
-# -- parsing ---------------------------------------------------------------------------------------------
-
-
-def parse_date(value: Any, field: str, *, default: date | None = None) -> date:
-    if value in (None, ""):
-        if default is None:
-            raise bad_input(field, "Hãy nhập ngày", "Enter a date")
-        return default
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise bad_input(field, "Ngày không hợp lệ (YYYY-MM-DD)", "Not a valid date (YYYY-MM-DD)") from None
-
-
-def parse_year(value: Any, field: str) -> int:
-    if isinstance(value, bool) or value in (None, ""):
-        raise bad_input(field, "Hãy nhập năm", "Enter a year")
-    try:
-        year = int(str(value).strip())
-    except ValueError:
-        raise bad_input(field, "Năm không hợp lệ", "Not a valid year") from None
-    if not 1900 <= year <= 2200:
-        raise bad_input(field, "Năm không hợp lệ", "Not a valid year")
-    return year
+# -- today ---------------------------------------------------------------------------------------------
 
 
 def today() -> date:

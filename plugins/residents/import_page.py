@@ -39,9 +39,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "Nothing was written."),
     "residents.import.failed": ("{bad} dòng có lỗi trong {rows} dòng; chưa ghi dòng nào.",
                                 "{bad} of {rows} rows have errors; nothing was written."),
-    "residents.import.row": ("Dòng", "Row"),
-    "residents.import.column": ("Cột", "Column"),
-    "residents.import.message": ("Lỗi", "Problem"),
     "residents.import.nav": ("Nhập từ tệp", "Import from a file"),
 }
 

@@ -111,6 +111,14 @@ class RowError:
     vi: str
     en: str
 
+    @property
+    def column(self) -> str:
+        return self.field
+
+    @property
+    def message(self) -> tuple[str, str]:
+        return self.vi, self.en
+
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "field": self.field, "message_vi": self.vi, "message_en": self.en}
 

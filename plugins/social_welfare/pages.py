@@ -11,17 +11,27 @@ lists need ``social_welfare.poverty:read`` / ``social_welfare.policy_family:read
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
 from sqlalchemy import select
 
-from core.toolkit import Access, DbSession, UserError, audit, bad_input, not_found, requires
-from core.web.ui import render
+from core.toolkit import (
+    Access,
+    DbSession,
+    Field,
+    Form,
+    audit,
+    bad_input,
+    form_pages,
+    format_number,
+    not_found,
+    parse_id,
+    plugin_base,
+    render,
+    requires,
+)
 from plugins.residents import services as residents
 from plugins.residents.models import Household, Person
 from plugins.social_welfare import imports, services
@@ -38,33 +48,6 @@ from plugins.social_welfare.plugin import (
     POVERTY_READ,
     POVERTY_WRITE,
 )
-
-Label = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: Label
-    kind: str = "text"  # text | date | number | select | hidden | file | textarea
-    options: tuple[tuple[str, Label], ...] = ()
-    required: bool = False
-    sensitive: bool = False
-    hint: Label | None = None
-
-
-@dataclass(frozen=True)
-class Form:
-    title: Label
-    permission: str
-    fields: tuple[Field, ...]
-    submit: Callable[[Any, dict[str, Any]], Awaitable[str]]  # (session, values) → where to go next
-    subject: str | None = None  # "beneficiary" or "payment": the row the form acts on, shown above it
-    rename: tuple[tuple[str, str], ...] = ()  # a service's field → the form's field its errors belong to
-
-    @property
-    def multipart(self) -> bool:
-        return any(f.kind == "file" for f in self.fields)
 
 
 async def person_by_number(session, value: Any, field: str = "id_number") -> Person:
@@ -89,23 +72,44 @@ async def household_by_code(session, value: Any, field: str = "household_code") 
     return household
 
 
-async def _beneficiary(session, values) -> str:
+async def _beneficiary_subject(session, values: dict[str, Any]) -> list[Any]:
+    """The beneficiary the form acts on: ``NOT_FOUND`` if they are not in the ward."""
+    row = await services.get_beneficiary(session, values.get("id"))
+    person = await residents.get_person(session, row.person_id)
+    category = ref.CATEGORY[row.category_code]
+    return [person.full_name, (category.title_vi, category.title_en), f"{row.start_month:%m/%Y}"]
+
+
+async def _payment_subject(session, values: dict[str, Any]) -> list[Any]:
+    """The payment the form acts on: ``NOT_FOUND`` if it is not in the ward."""
+    payment = await session.scalar(select(Payment).where(Payment.id == parse_id(values.get("id"), "id")))
+    if payment is None:
+        raise not_found("Không tìm thấy khoản chi", "No such payment")
+    person = await residents.get_person(session, payment.person_id)
+    category = ref.CATEGORY[payment.category_code]
+    parts: list[Any] = [person.full_name, (category.title_vi, category.title_en)]
+    if payment.amount:
+        parts.append(tuple(f"{format_number(payment.amount, lang)} đ" for lang in ("vi", "en")))
+    return parts
+
+
+async def _beneficiary(session, values, access) -> str:
     person = await person_by_number(session, values.get("id_number"))
     await services.add_beneficiary(session, {**values, "person_id": person.id})
     return ""
 
 
-async def _stop(session, values) -> str:
+async def _stop(session, values, access) -> str:
     await services.stop_beneficiary(session, values.get("id"), values)
     return ""
 
 
-async def _base_level(session, values) -> str:
+async def _base_level(session, values, access) -> str:
     await services.add_base_level(session, values)
     return ""
 
 
-async def _policy_family(session, values) -> str:
+async def _policy_family(session, values, access) -> str:
     household = await household_by_code(session, values.get("household_code"))
     person_id = None
     if str(values.get("merit_id_number") or "").strip():
@@ -114,24 +118,24 @@ async def _policy_family(session, values) -> str:
     return "pages/policy-families"
 
 
-async def _poverty(session, values) -> str:
+async def _poverty(session, values, access) -> str:
     household = await household_by_code(session, values.get("household_code"))
     row = await services.assess_household(session, {**values, "household_id": household.id})
     return f"pages/poverty?year={row.year}"
 
 
-async def _payment_list(session, values) -> str:
+async def _payment_list(session, values, access) -> str:
     listing = await services.draw_up_payment_list(session, values.get("month"))
     return f"payment-lists/{listing.month:%Y-%m}/page"
 
 
-async def _paid(session, values) -> str:
+async def _paid(session, values, access) -> str:
     payment = await services.record_payment(session, values.get("id"), values)
     listing = await session.get(PaymentList, (payment.tenant_id, payment.list_id))
     return f"payment-lists/{listing.month:%Y-%m}/page"
 
 
-async def _import(session, values) -> str:
+async def _import(session, values, access) -> str:
     upload = values.get("file")
     content = await upload.read() if hasattr(upload, "read") else b""
     kind = imports.kind_of(values.get("kind") or "beneficiaries")
@@ -156,7 +160,7 @@ FORMS: dict[str, Form] = {
     "stop": Form(("Dừng trợ cấp", "Stop an allowance"), BENEFICIARY_WRITE, (
         Field("id", ("Đối tượng", "Beneficiary"), "hidden"),
         Field("end_month", ("Tháng hưởng cuối cùng", "Last month paid"), hint=MONTH_HINT, required=True)),
-        _stop, subject="beneficiary"),
+        _stop, subject=_beneficiary_subject),
     "base_level": Form(("Mức chuẩn trợ giúp xã hội mới", "A new base level"), BASE_LEVEL_WRITE, (
         Field("effective_from", ("Áp dụng từ ngày", "In force from"), "date", required=True,
               hint=("Ngày đầu tháng, sau tháng cuối cùng đã lập danh sách chi trả",
@@ -188,7 +192,7 @@ FORMS: dict[str, Form] = {
     "paid": Form(("Ghi nhận đã chi trả", "Record a payment"), PAYMENT_WRITE, (
         Field("id", ("Khoản chi", "Payment"), "hidden"),
         Field("paid_on", ("Ngày chi", "Paid on"), "date"),
-        Field("paid_to", ("Người nhận", "Paid to"))), _paid, subject="payment"),
+        Field("paid_to", ("Người nhận", "Paid to"))), _paid, subject=_payment_subject),
     "import": Form(("Nhập tệp .xlsx", "Import an .xlsx file"), IMPORT, (
         Field("kind", ("Loại tệp", "Kind of file"), "select",
               tuple((k.name, k.title) for k in imports.KINDS.values()), required=True),
@@ -198,82 +202,7 @@ FORMS: dict[str, Form] = {
 
 
 def _base(request: Request) -> str:
-    return request.url.path.split("/social_welfare", 1)[0] + "/social_welfare"
-
-
-def _form_of(name: str) -> Form:
-    form = FORMS.get(name)
-    if form is None:
-        raise not_found("Không có biểu mẫu này", "No such form")
-    return form
-
-
-async def _subject(session, form: Form, values: dict[str, Any]) -> dict[str, Any] | None:
-    if form.subject == "beneficiary":
-        row = await services.get_beneficiary(session, values.get("id"))
-        person = await residents.get_person(session, row.person_id)
-        category = ref.CATEGORY[row.category_code]
-        return {"name": person.full_name, "what": (category.title_vi, category.title_en),
-                "since": f"{row.start_month:%m/%Y}"}
-    if form.subject == "payment":
-        payment = await session.scalar(select(Payment).where(Payment.id == residents.parse_id(values.get("id"), "id")))
-        if payment is None:
-            raise not_found("Không tìm thấy khoản chi", "No such payment")
-        person = await residents.get_person(session, payment.person_id)
-        category = ref.CATEGORY[payment.category_code]
-        return {"name": person.full_name, "what": (category.title_vi, category.title_en),
-                "amount": payment.amount}
-    return None
-
-
-def import_report(errors: dict[str, Any]) -> list[dict[str, Any]]:
-    """``rows.<row>.<column>`` errors as rows of a table: row, column, message."""
-    out = []
-    for key, message in errors.items():
-        parts = key.split(".", 2)
-        if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit():
-            out.append({"row": int(parts[1]), "column": parts[2], "message": message})
-    return sorted(out, key=lambda r: (r["row"], r["column"]))
-
-
-async def _show_form(request: Request, session, name: str, form: Form, values: dict[str, Any],
-                     errors: dict[str, Any], message: Any = None, status_code: int = 200) -> Response:
-    shown = {f.name for f in form.fields if f.kind != "hidden"}
-    return await render(request, "social_welfare/form.html", {
-        "base": _base(request), "name": name, "form": form, "values": values, "errors": errors,
-        "message": message, "subject": await _subject(session, form, values),
-        "other_errors": [m for k, m in errors.items() if k not in shown],
-        "report": import_report(errors) if name == "import" else [],
-    }, status_code=status_code)
-
-
-@get("/web/{name:str}", guards=[requires(BENEFICIARY_READ)])
-async def form_page(request: Request, db_session: DbSession, access: Access, name: FromPath[str]) -> Response:
-    form = _form_of(name)
-    access.require(form.permission)
-    values = {k: v for k, v in request.query_params.items() if k in {f.name for f in form.fields}}
-    return await _show_form(request, db_session, name, form, values, {})
-
-
-@post("/web/{name:str}", guards=[requires(BENEFICIARY_READ)], status_code=303)
-async def form_submit(request: Request, db_session: DbSession, access: Access, name: FromPath[str]) -> Response:
-    form = _form_of(name)
-    access.require(form.permission)
-    data = await request.form()
-    names = {f.name for f in form.fields}
-    values: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in names}
-    try:
-        await _subject(db_session, form, values)
-        target = await form.submit(db_session, values)
-    except UserError as error:
-        if error.code in ("FORBIDDEN", "UNAUTHENTICATED"):
-            raise
-        await db_session.rollback()  # a refused form writes nothing
-        typed = {k: v for k, v in values.items() if isinstance(v, str)}
-        renamed = dict(form.rename)
-        errors = {renamed.get(k, k): m for k, m in error.fields.items()}
-        return await _show_form(request, db_session, name, form, typed, errors, error.message, error.status)
-    return Redirect(f"{_base(request)}/{target}", status_code=303)
+    return plugin_base(request, "social_welfare")
 
 
 # -- lists -------------------------------------------------------------------------------------------------
@@ -368,4 +297,5 @@ async def _names(session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     return dict((await session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids)))).all())
 
 
-PAGES = [form_page, form_submit, index_page, payment_list_page, policy_families_page, poverty_page]
+PAGES = [*form_pages("social_welfare", FORMS, BENEFICIARY_READ), index_page, payment_list_page, policy_families_page,
+         poverty_page]

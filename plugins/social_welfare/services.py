@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import bad_input, conflict, not_found
+from core.toolkit import bad_input, conflict, not_found, parse_date
 from plugins.residents import services as residents
 from plugins.residents.models import Household, Person
 from plugins.social_welfare import reference as ref
@@ -30,21 +30,6 @@ from plugins.social_welfare.models import (
 )
 
 # -- parsing ---------------------------------------------------------------------------------------------
-
-
-def parse_date(value: Any, field: str, *, default: date | None = None) -> date:
-    if value in (None, ""):
-        if default is None:
-            raise bad_input(field, "Hãy nhập ngày", "Enter a date")
-        return default
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise bad_input(field, "Ngày không hợp lệ (YYYY-MM-DD)", "Not a valid date (YYYY-MM-DD)") from None
 
 
 def parse_month(value: Any, field: str = "month") -> date:
