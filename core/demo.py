@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy import select
 
 from core.db.engine import Database
@@ -20,23 +23,24 @@ DEMO_USERS = (
 )
 
 
-async def demo_users(db: Database, ward_id, province_id) -> list[str]:
-    """Sign-in accounts for the demo (never in production), one per main role; idempotent."""
-    from sqlalchemy import select
-
+async def demo_users(db: Database, ward_id, province_id, extra: Iterable[dict[str, Any]] = ()) -> list[str]:
+    """Sign-in accounts for the demo (never in production), one per main role, and the ones plugins ask
+    for (``wardhub_demo_accounts``: in the ward, with role attributes); idempotent."""
     from core.access import policy
     from core.auth import users
     from core.auth.models import User
 
+    wanted = [(username, name, role, where, None) for username, name, role, where in DEMO_USERS]
+    wanted += [(a["username"], a["name"], a["role"], "ward", a.get("attrs")) for a in extra]
     made = []
-    for username, name, role, where in DEMO_USERS:
+    for username, name, role, where, attrs in wanted:
         tenant_id = {"ward": ward_id, "province": province_id, None: None}[where]
         scope = TenantScope.of(tenant_id) if tenant_id else SYSTEM
         async with db.session(scope) as session:
             user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
             if user is None:
                 user = await users.create_user(session, username, DEMO_PASSWORD, display_name=name)
-                await policy.grant_role(session, user, role, tenant_id)
+                await policy.grant_role(session, user, role, tenant_id, attrs=attrs)
                 made.append(f"{username} ({role})")
     return made
 
@@ -70,11 +74,17 @@ async def load_demo(db: Database, manager: PluginManager) -> str:
     async with db.session(TenantScope.of(ward.id)) as session:
         results = await manager.call_each("wardhub_demo_data", enabled, tenant=ward.ref(), session=session)
     samples = [f"{r.plugin}: {r.value}" for r in results if r.value]
+    samples += [f"{r.plugin}: demo data failed: {r.error}" for r in results if r.error]
     if db.settings.environment != "production":
+        async with db.session(TenantScope.of(ward.id)) as session:
+            asked = await manager.call_each("wardhub_demo_accounts", enabled, tenant=ward.ref(), session=session)
+        extra = [account for r in asked if r.value for account in r.value]
+        samples += [f"{r.plugin}: demo accounts failed: {r.error}" for r in asked if r.error]
         async with db.session(SYSTEM) as session:
             province_id = (await registry.get(session, province_key)).id
-        made = await demo_users(db, ward.id, province_id)
-        samples.append(f"sign in at /auth/login as admin, quanly, chutich or canbo, password {DEMO_PASSWORD}"
+        made = await demo_users(db, ward.id, province_id, extra)
+        names = ", ".join([u[0] for u in DEMO_USERS] + [a["username"] for a in extra])
+        samples.append(f"sign in at /auth/login as {names}, password {DEMO_PASSWORD}"
                        + (f" (created {', '.join(made)})" if made else ""))
     return (
         f"official units: {report.total} ({report.inserted} new); demo ward {ward_key} {ward.name}; "

@@ -116,6 +116,18 @@ def wardhub_demo_data(tenant: TenantRef, session: AsyncSession) -> str | None:
 
 
 @hookspec
+def wardhub_demo_accounts(tenant: TenantRef, session: AsyncSession) -> list[dict[str, Any]] | None:
+    """Demo sign-in accounts whose role is limited to the plugin's rows (a resident's household, a
+    neighbourhood head's area).
+
+    Called by ``wardhub demo`` after ``wardhub_demo_data``, with a session scoped to the demo tenant.
+    Returns a list of dicts with ``username``, ``name``, ``role`` and ``attrs`` (or None); core creates
+    those accounts in the demo ward with the demo password, never when ``WARDHUB_ENV=production``, and
+    leaves a username already taken as it is.
+    """
+
+
+@hookspec
 def wardhub_graphql() -> GraphQLContribution | None:
     """The plugin's part of the GraphQL API (see :class:`core.graphql.contribution.GraphQLContribution`).
 

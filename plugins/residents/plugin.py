@@ -221,3 +221,23 @@ async def wardhub_demo_data(tenant: TenantRef, session: AsyncSession) -> str | N
     if not report.ok:
         raise RuntimeError(f"demo data did not validate: {report.errors[:3]}")
     return f"{report.households} households, {report.persons} persons in {len(groups)} residential groups"
+
+
+@hookimpl
+async def wardhub_demo_accounts(tenant: TenantRef, session: AsyncSession) -> list[dict[str, Any]]:
+    """``cudan``, a resident of the first demo household (the portal, proposing changes for the officer
+    and the chair to review and approve), and ``totruong``, the head of that household's khu phố."""
+    household = await session.scalar(select(Household).order_by(Household.code).limit(1))
+    area = None
+    if household is not None and household.neighbourhood_id is not None:
+        area = await session.scalar(select(Neighbourhood).where(Neighbourhood.id == household.neighbourhood_id))
+    if area is not None and area.parent_id is not None:
+        area = await session.scalar(select(Neighbourhood).where(Neighbourhood.id == area.parent_id))
+    accounts = []
+    if household is not None:
+        accounts.append({"username": "cudan", "name": f"Người dân hộ {household.code}", "role": "resident",
+                         "attrs": {"household": str(household.id)}})
+    if area is not None:
+        accounts.append({"username": "totruong", "name": f"Tổ trưởng {area.name}", "role": "neighborhood_head",
+                         "attrs": {"neighborhood": str(area.id)}})
+    return accounts

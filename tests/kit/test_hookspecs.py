@@ -33,6 +33,10 @@ THROUGH_THE_APP = {
     "wardhub_dashboard": [  # the plugin's figure on the ward's dashboard
         "examples/feedback/tests/test_feedback_handling.py::test_statistics_and_overdue_follow_the_ward_settings",
     ],
+    "wardhub_demo_accounts": [  # the demo's resident and neighbourhood head sign in and see their rows
+        "plugins/residents/tests/test_plugin_hooks.py::"
+        "test_the_demo_gives_a_resident_and_a_neighbourhood_head_their_own_rows",
+    ],
     "wardhub_tenant_merged": [  # feedback keeps one settings row after a merge
         "tests/kit/test_hooks_exercised.py::test_a_merge_runs_the_plugins_tenant_merged_hook",
     ],

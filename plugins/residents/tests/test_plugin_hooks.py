@@ -171,3 +171,23 @@ async def test_the_migration_matches_the_models(db):
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+async def test_the_demo_gives_a_resident_and_a_neighbourhood_head_their_own_rows(db, plugin_manager, base_client):
+    from core.demo import DEMO_PASSWORD, load_demo
+    from core.testing import another_client, sign_in
+
+    summary = await load_demo(db, plugin_manager)
+    assert "(created " in summary and "cudan (resident)" in summary and "totruong (neighborhood_head)" in summary
+    ward = summary.split("demo ward ")[1].split()[0]
+    seen = {}
+    for username in ("cudan", "totruong", "canbo"):
+        caller = another_client(base_client)
+        assert (await sign_in(caller, username, DEMO_PASSWORD)).status_code == 200
+        response = await caller.get(f"/t/{ward}/residents/households", params={"limit": 500})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen[username] = {h["code"] for h in (body["items"] if isinstance(body, dict) else body)}
+    assert len(seen["cudan"]) == 1 and seen["cudan"] <= seen["totruong"]
+    assert 1 < len(seen["totruong"]) < len(seen["canbo"])
+    assert "created" not in (await load_demo(db, plugin_manager)).splitlines()[-1]  # nothing made twice
