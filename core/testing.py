@@ -21,6 +21,9 @@ request, so grants made through ``db`` apply at once.
 
 GraphQL: ``await page_through(client, tenant, query, "plugin.field", variables, first=2)`` reads a Relay
 connection page by page and checks its paging (see :func:`page_through`).
+
+Statements: ``with counting_statements(app.state.db.engine) as statements:`` lists the SQL each statement the
+engine sends in the block (to check that a page costs the same statements whatever its size).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +215,25 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings)
     yield database
     await database.dispose()
+
+
+@contextmanager
+def counting_statements(engine: Any) -> Iterator[list[str]]:
+    """The SQL of every statement ``engine`` (an ``AsyncEngine`` or its sync engine) sends while the block runs,
+    in order, in a list the block may read and clear."""
+    from sqlalchemy import event
+
+    sync_engine = getattr(engine, "sync_engine", engine)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """The GraphQL gateway: composition per enabled set, errors, paging, limits and query counts."""
 
 import pytest
-from sqlalchemy import event
 from wardhub_hello.models import Greeting, Reply
 
 from core.db.scoping import TenantScope
+from core.testing import counting_statements
 from tenants import registry, subscriptions
 
 pytestmark = pytest.mark.plugins("hello")
@@ -56,22 +56,14 @@ async def test_page_size_is_capped_and_cursor_checked(client, make_tenant):
 async def test_constant_number_of_queries_whatever_the_page_size(client, app, db, make_tenant):
     ward = await make_tenant()
     await seed(db, ward, 60, replies=3)
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
     await gql(client, ward, GREETINGS, {"first": 1})  # the unit's context is cached from here on
-    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(app.state.db.engine) as statements:
         counts = []
         for size in (5, 50):
             statements.clear()
             body = (await gql(client, ward, GREETINGS, {"first": size})).json()
             assert len(body["data"]["hello"]["greetings"]["edges"]) == size
             counts.append(len(statements))
-    finally:
-        event.remove(app.state.db.engine.sync_engine, "before_cursor_execute", count)
     assert counts[0] == counts[1], counts
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.db.scoping import TenantScope
 from core.plugins.manager import LoadedPlugin
-from core.testing import page_through
+from core.testing import counting_statements, page_through
 from core.toolkit import PluginManifest, hookimpl
 from plugins.residents.models import Person
 from plugins.residents.plugin import wardhub_demo_data
@@ -62,14 +62,7 @@ async def test_households_with_members_and_sections_cost_the_same_statements_for
     ward = await demo_ward(db, make_tenant, ("residents", "ages_test"))
     officer = await client_as("ward_officer", ward)
     assert "errors" not in await gql(officer, ward, HOUSEHOLDS, {"first": 1})  # sign-in and access caches warm
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(app.state.db.engine) as statements:
         counts = []
         for size in (5, 50):
             statements.clear()
@@ -82,8 +75,6 @@ async def test_households_with_members_and_sections_cost_the_same_statements_for
             assert all(m["sections"][0]["plugin"] == "ages_test" for m in members)
             assert all(m["household"]["code"] == e["node"]["code"] for e in edges for m in e["node"]["members"])
             counts.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1], counts
     assert body["data"]["residents"]["households"]["totalCount"] == 100
 
@@ -258,17 +249,8 @@ async def test_statistics_compute_only_the_figures_asked_for(client_as, app, db,
     full = await gql(officer, ward, "{ residents { statistics { persons bySex { code persons } "
                                     "byReligion { code persons } byUnit { persons } } } }")
     assert "errors" not in full, full
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        seen.append(statement)
-
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counting_statements(app.state.db.engine) as seen:
         body = await gql(officer, ward, "{ residents { statistics { bySex { code persons } } } }")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     by_sex = body["data"]["residents"]["statistics"]["bySex"]
     assert by_sex == full["data"]["residents"]["statistics"]["bySex"]
     assert sum(r["persons"] for r in by_sex) == full["data"]["residents"]["statistics"]["persons"] > 0

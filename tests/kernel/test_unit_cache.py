@@ -1,8 +1,7 @@
 """The per-process cache of a request's unit: no unit-tree reads once warm, and never stale after a change."""
 
-from sqlalchemy import event
-
 from core.db.scoping import TenantScope
+from core.testing import counting_statements
 from tenants import registry, subscriptions
 
 TENANT = "{ tenant { key name } }"
@@ -17,16 +16,8 @@ async def _ask(client, ward, query=TENANT):
 async def test_a_warm_request_reads_nothing_about_the_unit(client, app, make_tenant):
     ward = await make_tenant()
     await _ask(client, ward)
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        seen.append(statement)
-
-    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with counting_statements(app.state.db.engine) as seen:
         body = await _ask(client, ward, PERMISSIONS)
-    finally:
-        event.remove(app.state.db.engine.sync_engine, "before_cursor_execute", record)
     assert "core.audit:read" in body["data"]["me"]["permissions"], body
     assert not [s for s in seen if "plugin_subscriptions" in s or "FROM tenants" in s], seen
     assert app.state.units.hits >= 1

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
-from core.testing import page_through
+from core.testing import counting_statements, page_through
 from plugins.military_service import services
 from plugins.military_service.models import ServiceRecord
 from plugins.military_service.plugin import PERMISSIONS
@@ -257,14 +257,7 @@ async def test_must_register_and_the_roster_are_paged_by_id(client, scoped, ward
         assert {r["status"] for r in listed} == {"listed"}
 
     # a page costs the same statements whatever its size: names come with the rows
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(app.state.db.engine) as statements:
         counts = []
         for first in (1, 3):
             statements.clear()
@@ -272,6 +265,4 @@ async def test_must_register_and_the_roster_are_paged_by_id(client, scoped, ward
             assert "errors" not in answer, answer
             assert len(answer["data"]["militaryService"]["callUpRoster"]["edges"]) == first
             counts.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.testing import counting_statements
 from core.toolkit import TenantScope
 from plugins.residence import services
 from plugins.residence.models import GuestNight, PermanentRegistry, Registration
@@ -100,27 +101,15 @@ async def test_registrations_over_graphql(client, ward, populate, db):
 
 
 async def test_person_names_come_through_one_query(client, ward, populate, db):
-    from sqlalchemy import event
-
     data = await populate(ward)
     async with db.session(TenantScope.of(ward.id)) as session:
         for person in data["persons"]:
             await services.declare_temporary(session, {"person_id": person, "start_date": "2026-01-01",
                                                        "end_date": "2026-12-31"})
-    statements: list[str] = []
-    engine = client.app.state.db.engine.sync_engine
-
-    def count(conn, cursor, statement, *args):
-        if "residents_persons" in statement:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(client.app.state.db.engine) as statements:
         body = await gql(client, ward, "{ residence { registrations { nodes { personName } } } }")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(body["data"]["residence"]["registrations"]["nodes"]) == 6
-    assert len(statements) == 1
+    assert len([s for s in statements if "residents_persons" in s]) == 1
 
 
 async def test_statistics(client, ward, populate, scoped):

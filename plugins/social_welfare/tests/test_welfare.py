@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
-from core.testing import page_through
+from core.testing import counting_statements, page_through
 from core.toolkit import UserError
 from plugins.residents import services as residents
 from plugins.social_welfare import services
@@ -363,15 +363,8 @@ async def test_the_lists_are_paged_by_id(client, scoped, ward, people, app):
     assert sorted(len(e.after["ids"]) for e in entries) == [1, 1, 1, 1, 2]  # 3 pages of 1, then 2 + 1; errors: none
 
     # a page costs the same statements whatever its size: names and codes come with the rows
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
     query = paged("beneficiaries", "id fullName")
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(app.state.db.engine) as statements:
         counts = []
         for first in (1, 3):
             statements.clear()
@@ -379,6 +372,4 @@ async def test_the_lists_are_paged_by_id(client, scoped, ward, people, app):
                                         json={"query": query, "variables": {"first": first}})).json()
             assert len(answer["data"]["socialWelfare"]["beneficiaries"]["edges"]) == first, answer
             counts.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]
