@@ -36,6 +36,7 @@ from core.graphql.contribution import GraphQLContribution
 from core.graphql.relay import Connection, paginate, paginate_rows
 from core.plugins.context import TenantRef
 from core.plugins.manifest import PluginManifest
+from core.uploads import PhotoStore
 from core.web.contributions import Figure, NavEntry
 from core.web.forms import Field, Form, form_pages, import_report, plugin_base
 from core.web.i18n import format_number
@@ -141,6 +142,7 @@ __all__ = [
     "GraphQLContribution",
     "NavEntry",
     "Permission",
+    "PhotoStore",
     "PluginManifest",
     "Principal",
     "RequestTenant",
