@@ -9,8 +9,9 @@ unset, and fails when the variable is set but the server cannot be reached.
 
 Fixtures: ``backend``, ``settings``, ``plugin_manager``, ``app``, ``client`` (litestar's
 ``AsyncTestClient``, signed in as a platform-wide ``platform_admin`` with its CSRF header set), ``db`` (a
-:class:`Database` for the test's own code), ``make_tenant`` (a ward under a fresh province, with the plugins
-of ``@pytest.mark.plugins("name", ...)`` enabled).
+:class:`Database` for the test's own code), ``scoped`` (``async with scoped(ward, …) as session``: a session of
+``db`` over those wards), ``make_tenant`` (a ward under a fresh province, with the plugins of
+``@pytest.mark.plugins("name", ...)`` enabled).
 
 Identity and access: ``anon_client`` (not signed in), ``client_as`` (``await client_as(role, tenant,
 attrs)``: a new client signed in as a fresh user holding that role), ``admin_client``, ``make_user`` (an
@@ -22,8 +23,8 @@ request, so grants made through ``db`` apply at once.
 GraphQL: ``await page_through(client, tenant, query, "plugin.field", variables, first=2)`` reads a Relay
 connection page by page and checks its paging (see :func:`page_through`).
 
-Statements: ``with counting_statements(app.state.db.engine) as statements:`` lists the SQL each statement the
-engine sends in the block (to check that a page costs the same statements whatever its size).
+Statements: ``with counting_statements(app.state.db.engine) as statements:`` lists the SQL of every statement
+the engine sends in the block (to check that a page costs the same statements whatever its size).
 """
 
 from __future__ import annotations
@@ -215,6 +216,16 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+def scoped(db: Database):
+    """``async with scoped(ward, …) as session``: a session of ``db`` over those wards, committed at the end."""
+
+    def open_session(*wards: Any):
+        return db.session(TenantScope.of(*(w.id for w in wards)))
+
+    return open_session
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from core.plugins import hookspecs
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 BLOCK = re.compile(r"^```(?P<info>[^\n]*)\n(?P<code>.*?)^```$", re.S | re.M)
 FIXTURES = ("backend", "settings", "plugin_manager", "app", "client", "anon_client", "client_as", "admin_client",
-            "db", "make_tenant", "make_user", "grant_role", "make_token", "sign_in")
+            "db", "scoped", "make_tenant", "make_user", "grant_role", "make_token", "sign_in")
 
 
 def blocks(kind: str) -> list[str]:

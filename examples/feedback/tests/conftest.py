@@ -1,12 +1,10 @@
-"""Fixtures of the feedback tests, on WardHub's core.testing: a ward with feedback on, a photo folder per test,
-a session scoped to a ward, and a filing helper. Plain helpers are in ``feedback_helpers``."""
+"""Fixtures of the feedback tests, on WardHub's core.testing (which gives ``scoped``, a session over a ward): a
+ward with feedback on, a photo folder per test, and a filing helper. Plain helpers are in ``feedback_helpers``."""
 
 from __future__ import annotations
 
 import pytest
 from feedback_helpers import REPORT, url
-
-from core.toolkit import TenantScope
 
 
 @pytest.fixture(autouse=True)
@@ -19,14 +17,6 @@ def photo_folder(tmp_path, monkeypatch):
 @pytest.fixture
 async def ward(make_tenant):
     return await make_tenant(plugins=("feedback",))
-
-
-@pytest.fixture
-def scoped(db):
-    def open_session(ward):
-        return db.session(TenantScope.of(ward.id))
-
-    return open_session
 
 
 @pytest.fixture

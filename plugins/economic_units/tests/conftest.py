@@ -1,5 +1,5 @@
-"""Fixtures of the economic_units tests: wards with the plugin (and residents, its dependency) on,
-sessions scoped to them, valid tax codes."""
+"""Fixtures of the economic_units tests: wards with the plugin (and residents, its dependency) on, valid tax
+codes (sessions over the wards: ``scoped``, from core.testing)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from core.db.scoping import TenantScope
 from plugins.economic_units.validation import check_digit
 
 PLUGINS = ("residents", "economic_units")
@@ -48,11 +47,3 @@ def units() -> Units:
 @pytest.fixture
 async def ward(make_tenant):
     return await make_tenant(plugins=PLUGINS)
-
-
-@pytest.fixture
-def scoped(db):
-    def open_session(*wards: Any):
-        return db.session(TenantScope.of(*(w.id for w in wards)))
-
-    return open_session

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from core.db.scoping import TenantScope
 from plugins.residents import services as residents
 from plugins.residents.tests.conftest import TODAY, People
 
@@ -17,14 +16,6 @@ PLUGINS = ("residents", "kindergartens")
 @pytest.fixture
 async def ward(make_tenant):
     return await make_tenant(plugins=PLUGINS)
-
-
-@pytest.fixture
-def scoped(db):
-    def open_session(*wards: Any):
-        return db.session(TenantScope.of(*(w.id for w in wards)))
-
-    return open_session
 
 
 class Ward:

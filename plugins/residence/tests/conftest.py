@@ -1,4 +1,5 @@
-"""Fixtures of the residence tests: wards with residents and residence on, people in them, sessions."""
+"""Fixtures of the residence tests: wards with residents and residence on, people in them (sessions: ``scoped``,
+from core.testing)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from core.toolkit import TenantScope
 from plugins.residents import services as residents
 from plugins.residents.samples import SampleMaker
 
@@ -29,16 +29,6 @@ class People:
 @pytest.fixture
 def people() -> People:
     return People()
-
-
-@pytest.fixture
-def scoped(db):
-    """``async with scoped(ward) as session``: a session over that ward, committed at the end."""
-
-    def open_session(*wards: Any):
-        return db.session(TenantScope.of(*(w.id for w in wards)))
-
-    return open_session
 
 
 @pytest.fixture

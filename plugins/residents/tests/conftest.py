@@ -1,4 +1,5 @@
-"""Fixtures of the residents tests: wards with the plugin on, sessions scoped to them, sample people."""
+"""Fixtures of the residents tests: wards with the plugin on and sample people (sessions over the wards:
+``scoped``, from core.testing)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from core.db.scoping import TenantScope
 from plugins.residents.samples import SampleMaker
 
 TODAY = date(2026, 6, 15)
@@ -43,13 +43,3 @@ def people() -> People:
 @pytest.fixture
 async def ward(make_tenant):
     return await make_tenant(plugins=("residents",))
-
-
-@pytest.fixture
-def scoped(db):
-    """``async with scoped(ward, …) as session``: a session over those wards, committed at the end."""
-
-    def open_session(*wards: Any):
-        return db.session(TenantScope.of(*(w.id for w in wards)))
-
-    return open_session
