@@ -69,11 +69,9 @@ async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -
 
 @hookimpl
 async def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) -> int:
-    photos = (await session.execute(select(Photo.id, Photo.content_type).where(Photo.tenant_id == tenant.id))).all()
-    deleted = await purge_rows(session, reversed(TABLES))
-    for photo_id, content_type in photos:
-        storage.remove(tenant.id, photo_id, content_type)
-    return deleted
+    """The rows, and the tenant's photo folder once the purge commits."""
+    storage.photos.delete_tenant(session, tenant.id)
+    return await purge_rows(session, reversed(TABLES))
 
 
 @hookimpl

@@ -126,10 +126,10 @@ async def upload_photo(request: Request, db_session: DbSession, specimen_id: Fro
 @get("/photos/{photo_id:str}", guards=[READ])
 async def download_photo(db_session: DbSession, photo_id: FromPath[str]) -> Response:
     photo = await services._one(db_session, Photo, photo_id, "photo_id", ("ảnh", "photo"))
-    path = storage.path_of(photo.tenant_id, photo.id, photo.content_type)
-    if not path.exists():
+    content = storage.photos.read(photo.tenant_id, photo.id, photo.content_type)
+    if content is None:
         raise services.not_found("Tệp ảnh không còn", "The photo file is missing")
-    return Response(path.read_bytes(), media_type=photo.content_type,
+    return Response(content, media_type=photo.content_type,
                     headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
 
 

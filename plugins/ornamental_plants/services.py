@@ -5,7 +5,8 @@
 * A specimen has a kind (bonsai/cây cảnh, ornamental fish, bird, rock), a code unique in the ward, an owner
   (a name, optionally a person), optionally an association.
 * Photos: checked by content (JPEG, PNG, WebP) and size before anything is written (``storage``); at most
-  ``MAX_PHOTOS`` per specimen. The file is written only once the row is flushed; a refused file writes neither.
+  ``MAX_PHOTOS`` per specimen. The file is written only once the row is flushed; a refused file writes neither, and
+  a transaction that rolls back takes its files with it. A deleted photo's file goes once the deletion commits.
 * Events and exhibitions run from a start to an end date; a specimen is entered once per event; awards only
   for entries (gold, silver, bronze, merit).
 * Traders: name, owner, address and the kinds they trade.
@@ -155,8 +156,8 @@ async def get_specimen(session: AsyncSession, specimen_id: Any) -> Specimen:
 
 
 async def add_photo(session: AsyncSession, specimen_id: Any, content: bytes, filename: str | None = None) -> Photo:
-    """Check the file, record it, write it to disk (the caller removes it if its transaction fails)."""
-    content_type = storage.check(content)
+    """Check the file, record it, write it to disk (removed again if the session's transaction rolls back)."""
+    content_type = storage.photos.check(content)
     specimen = await get_specimen(session, specimen_id)
     count = await session.scalar(select(func.count()).select_from(Photo).where(Photo.specimen_id == specimen.id))
     if count >= MAX_PHOTOS:
@@ -165,7 +166,7 @@ async def add_photo(session: AsyncSession, specimen_id: Any, content: bytes, fil
                   sha256=hashlib.sha256(content).hexdigest(), original_name=(filename or "")[:255] or None)
     session.add(photo)
     await flush(session)
-    storage.write(photo.tenant_id, photo.id, content_type, content)
+    storage.photos.save(session, photo.tenant_id, photo.id, content_type, content)
     return photo
 
 
@@ -173,7 +174,7 @@ async def delete_photo(session: AsyncSession, photo_id: Any) -> None:
     photo = await _one(session, Photo, photo_id, "photo_id", ("ảnh", "photo"))
     await session.delete(photo)
     await flush(session)
-    storage.remove(photo.tenant_id, photo.id, photo.content_type)
+    storage.photos.delete(session, photo.tenant_id, photo.id, photo.content_type)  # once the deletion commits
 
 
 # -- events, entries, awards ------------------------------------------------------------------------------

@@ -152,14 +152,13 @@ async def wardhub_export_tenant_data(tenant: TenantRef, session: AsyncSession) -
 
 @hookimpl
 async def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) -> int:
-    photos = (await session.execute(select(Photo.id, Photo.content_type).where(Photo.tenant_id == tenant.id))).all()
+    """The rows, and the ward's photo folder once the purge commits."""
+    storage.photos.delete_tenant(session, tenant.id)
     deleted = 0
     for model in reversed(TABLES):
         result = await session.execute(delete(model).where(model.tenant_id == tenant.id),
                                        execution_options={"synchronize_session": False})
         deleted += result.rowcount or 0
-    for photo_id, content_type in photos:
-        storage.remove(tenant.id, photo_id, content_type)
     return deleted
 
 

@@ -173,10 +173,10 @@ async def add_reply(db_session: DbSession, access: Access, report_id: FromPath[s
 @get("/photos/{photo_id:str}", guards=[READ])
 async def download_photo(db_session: DbSession, photo_id: FromPath[str]) -> Response:
     photo = await services.get_photo(db_session, photo_id)
-    path = storage.path_of(photo.tenant_id, photo.id, photo.content_type)
-    if not path.exists():
+    content = storage.photos.read(photo.tenant_id, photo.id, photo.content_type)
+    if content is None:
         raise UserError("NOT_FOUND", ("Tệp ảnh không còn", "The photo file is missing"))
-    return Response(path.read_bytes(), media_type=photo.content_type,
+    return Response(content, media_type=photo.content_type,
                     headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
 
 

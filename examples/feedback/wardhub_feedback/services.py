@@ -273,7 +273,7 @@ async def file_report(session: AsyncSession, tenant_id: uuid.UUID, data: Any, ac
     values = check_report(data)
     if len(photos) > MAX_PHOTOS:
         raise bad_input("photo", f"Tối đa {MAX_PHOTOS} ảnh", f"At most {MAX_PHOTOS} photos")
-    kinds = [storage.check(content) for content, _name in photos]
+    kinds = [storage.photos.check(content) for content, _name in photos]
     identified = actor.user_id is not None and actor.may("feedback.report:file")
     report = Report(**values, status="received", code=await _new_code(session), created_at=now, updated_at=now)
     if identified:
@@ -292,8 +292,8 @@ async def file_report(session: AsyncSession, tenant_id: uuid.UUID, data: Any, ac
         session.add(photo)
         stored.append((photo, content))
     await session.flush()
-    for photo, content in stored:
-        storage.write(photo.tenant_id, photo.id, photo.content_type, content)
+    for photo, content in stored:  # removed again if the transaction rolls back
+        storage.photos.save(session, photo.tenant_id, photo.id, photo.content_type, content)
     return report
 
 

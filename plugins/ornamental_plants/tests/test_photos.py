@@ -80,3 +80,122 @@ async def test_upload_needs_write_access_and_an_existing_specimen(client, client
     assert (await integrator.post(url(ward, specimen_id), files=multipart(png, "a.png"))).status_code == 403
     missing = await client.post(url(ward, "0190a1b2-0000-7000-8000-000000000000"), files=multipart(png, "a.png"))
     assert missing.status_code == 404
+
+
+def on_disk(photo_folder) -> list[str]:
+    return sorted(p.name for p in photo_folder.rglob("*") if p.is_file()) if photo_folder.exists() else []
+
+
+@pytest.mark.parametrize(("content", "limit", "vi", "en"), [
+    (b"", None, "Tệp ảnh trống", "The photo file is empty"),
+    (b"%PDF-1.7 not an image", None,
+     "Tệp không phải ảnh JPEG, PNG hay WebP (kiểm tra theo nội dung, không theo tên tệp)",
+     "The file is not a JPEG, PNG or WebP image (checked by its content, not its name)"),
+    (png_bytes(), "40", "Ảnh quá lớn: 73 byte, tối đa 40 byte", "The photo is too large: 73 bytes, at most 40 bytes"),
+], ids=["empty", "not_an_image", "too_large"])
+async def test_a_refused_photo_names_the_field_in_vietnamese_and_english(client, ward, photo_folder, monkeypatch,
+                                                                         content, limit, vi, en):
+    specimen_id = await specimen(client, ward)
+    if limit:
+        monkeypatch.setenv("WARDHUB_ORNAMENTAL_PHOTO_MAX_BYTES", limit)
+    for lang, message in (("vi", vi), ("en", en)):
+        response = await client.post(url(ward, specimen_id), files=multipart(content, "anh.png"),
+                                     headers={"Accept-Language": lang})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert (error["code"], error["message"], error["fields"]) == ("BAD_USER_INPUT", message, {"file": message})
+    assert on_disk(photo_folder) == []
+
+
+async def test_an_upload_whose_transaction_rolls_back_leaves_no_file(client, ward, photo_folder, png, monkeypatch):
+    from sqlalchemy import event
+
+    from core.db.scoping import WardSession
+    from plugins.ornamental_plants import services
+
+    specimen_id = await specimen(client, ward)
+    add_photo, written = services.add_photo, []
+
+    async def refused_after_the_write(session, *args, **kwargs):  # a rule checked once the file is on disk
+        await add_photo(session, *args, **kwargs)
+        written.append(on_disk(photo_folder))
+        raise services.bad_input("file", "Ảnh trùng", "A duplicate photo")
+
+    monkeypatch.setattr(services, "add_photo", refused_after_the_write)
+    refused = await client.post(url(ward, specimen_id), files=multipart(png, "a.png"), headers=EN)
+    assert refused.status_code == 400 and refused.json()["error"]["fields"] == {"file": "A duplicate photo"}
+    assert len(written[0]) == 1 and on_disk(photo_folder) == []
+
+    async def failing_commit_after_the_write(session, *args, **kwargs):
+        photo = await add_photo(session, *args, **kwargs)
+        session.info["test_fail_commit"] = True
+        return photo
+
+    def fail_commit(session):
+        if session.info.pop("test_fail_commit", False):
+            raise RuntimeError("the database went away at commit")
+
+    monkeypatch.setattr(services, "add_photo", failing_commit_after_the_write)
+    event.listen(WardSession, "before_commit", fail_commit)
+    try:
+        crashed = await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))
+    finally:
+        event.remove(WardSession, "before_commit", fail_commit)
+    assert crashed.status_code == 500 and on_disk(photo_folder) == []
+    assert (await client.get(f"/t/{ward.key}/ornamental_plants/specimens/{specimen_id}")).json()["photos"] == []
+    monkeypatch.setattr(services, "add_photo", add_photo)
+    assert (await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))).status_code == 201
+    assert len(on_disk(photo_folder)) == 1
+
+
+async def test_a_deleted_photo_file_goes_when_the_deletion_commits_and_stays_if_it_rolls_back(
+        client, ward, photo_folder, png, monkeypatch):
+    from plugins.ornamental_plants import services
+
+    specimen_id = await specimen(client, ward)
+    photo = (await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))).json()
+    path, served = photo_folder / str(ward.id) / f"{photo['id']}.png", f"/t/{ward.key}/ornamental_plants/photos/"
+    delete_photo, before_commit = services.delete_photo, []
+
+    async def refused_after_the_deletion(session, photo_id):
+        await delete_photo(session, photo_id)
+        before_commit.append(path.exists())
+        raise services.conflict("Ảnh đang được dùng", "The photo is in use")
+
+    monkeypatch.setattr(services, "delete_photo", refused_after_the_deletion)
+    refused = await client.delete(served + photo["id"], headers=EN)
+    assert refused.status_code == 409 and before_commit == [True]
+    assert path.read_bytes() == png and (await client.get(served + photo["id"])).content == png
+
+    async def deleted(session, photo_id):
+        await delete_photo(session, photo_id)
+        before_commit.append(path.exists())
+
+    monkeypatch.setattr(services, "delete_photo", deleted)
+    assert (await client.delete(served + photo["id"])).status_code == 204
+    assert before_commit == [True, True] and not path.exists()  # there until the commit, gone after it
+    assert (await client.get(served + photo["id"])).status_code == 404
+
+
+async def test_purging_the_ward_removes_its_photo_folder_unless_the_purge_rolls_back(
+        client, db, ward, make_tenant, photo_folder, png, plugin_manager, monkeypatch):
+    from tenants import lifecycle
+
+    neighbour = await make_tenant()
+    for unit in (ward, neighbour):
+        specimen_id = await specimen(client, unit)
+        assert (await client.post(url(unit, specimen_id), files=multipart(png, "a.png"))).status_code == 201
+
+    async def audit_fails(*_args, **_kwargs):
+        raise RuntimeError("the audit entry cannot be written")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(lifecycle, "record", audit_fails)
+        with pytest.raises(RuntimeError):
+            await lifecycle.purge_tenant(db, plugin_manager, ward.key)
+    assert len(list((photo_folder / str(ward.id)).iterdir())) == 1  # rolled back: rows and file kept
+    assert len((await client.get(f"/t/{ward.key}/ornamental_plants/specimens")).json()) == 1
+    counts = await lifecycle.purge_tenant(db, plugin_manager, ward.key)
+    assert counts["ornamental_plants"] == 2
+    assert not (photo_folder / str(ward.id)).exists()
+    assert len(list((photo_folder / str(neighbour.id)).iterdir())) == 1  # the neighbour's photo is untouched
