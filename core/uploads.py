@@ -10,7 +10,8 @@ keeps a row per photo (id, content type, size…); the file is ``<folder>/<tenan
   it to the session's transaction: if the transaction (or the savepoint it was written in) rolls back, or the
   session is closed without committing, the file is removed. Write it after flushing its row.
 * :meth:`PhotoStore.delete` and :meth:`PhotoStore.delete_tenant` (a purge) remove files only once the
-  transaction commits; a rolled-back deletion leaves them in place.
+  transaction commits; a rolled-back deletion leaves them in place. :meth:`PhotoStore.move_tenant` (a merge)
+  moves a tenant's files to another's folder, also only once the transaction commits.
 
 The hooks are ``after_commit``, ``after_soft_rollback`` and ``after_transaction_end`` of
 :class:`core.db.scoping.WardSession`, the sync session behind every ``AsyncSession`` of the app. A failure to
@@ -156,13 +157,19 @@ class PhotoStore:
         """Remove the tenant's folder of this store once ``session``'s transaction commits (a purge)."""
         _track(session, "delete_tree", self.folder() / _uuid(tenant_id))
 
+    def move_tenant(self, session: Any, source_id: uuid.UUID, target_id: uuid.UUID) -> None:
+        """Move the source tenant's files into the target's folder once ``session``'s transaction commits (a
+        merge moved their rows; call it from ``wardhub_tenant_merged``). Photo ids are unique, so no name
+        clashes; a rolled-back merge moves nothing."""
+        _track(session, "move_tree", self.folder() / _uuid(source_id), self.folder() / _uuid(target_id))
+
 
 def _uuid(value: uuid.UUID) -> str:
     return str(uuid.UUID(str(value)))  # a str that is not a UUID is refused (ValueError)
 
 
 # -- the transaction's files ------------------------------------------------------------------------------------
-Action = Literal["written", "delete", "delete_tree"]
+Action = Literal["written", "delete", "delete_tree", "move_tree"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +177,15 @@ class _Pending:
     transaction: SessionTransaction  # the innermost transaction (a savepoint or the session's own) at the time
     action: Action
     path: Path
+    to: Path | None = None  # where ``move_tree`` moves the folder's files
 
 
-def _track(session: Any, action: Action, path: Path) -> None:
+def _track(session: Any, action: Action, path: Path, to: Path | None = None) -> None:
     sync: Session = getattr(session, "sync_session", session)
     if not isinstance(sync, WardSession):
         raise TypeError("photos are tied to a WardHub session (an AsyncSession of the app or of core.testing)")
     transaction = sync.get_nested_transaction() or sync.get_transaction() or sync.begin()
-    sync.info.setdefault(PENDING_KEY, []).append(_Pending(transaction, action, path))
+    sync.info.setdefault(PENDING_KEY, []).append(_Pending(transaction, action, path, to))
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
@@ -205,6 +213,24 @@ def _remove(path: Path, *, keep: frozenset[Path] = frozenset()) -> None:
         log.warning("photo_file_not_removed", path=str(path), error=str(error))
 
 
+def _move(folder: Path, to: Path) -> None:
+    """Move the files of ``folder`` into ``to``, then remove ``folder``; a failure is logged (after the commit)."""
+    try:
+        files = list(folder.iterdir())
+    except FileNotFoundError:
+        return
+    try:
+        to.mkdir(parents=True, exist_ok=True)
+        for item in files:
+            if (to / item.name).exists():  # never overwrite: photo ids are unique, so this is someone else's file
+                log.warning("photo_file_not_moved", path=str(item), to=str(to), error="exists")
+                continue
+            os.replace(item, to / item.name)
+        folder.rmdir()
+    except OSError as error:
+        log.warning("photo_files_not_moved", path=str(folder), to=str(to), error=str(error))
+
+
 def _not_committed(session: Session, ended: SessionTransaction) -> None:
     """``ended`` (a savepoint, or the session's own transaction) ended without a commit: the files written in it
     go, the deletions made in it are forgotten."""
@@ -227,6 +253,8 @@ def _committed(session: Session) -> None:
     for item in reversed(session.info.pop(PENDING_KEY, [])):
         if item.action == "written":
             written_later.add(item.path)
+        elif item.action == "move_tree" and item.to is not None:
+            _move(item.path, item.to)
         else:
             _remove(item.path, keep=frozenset(written_later))
 

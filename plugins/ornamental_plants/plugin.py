@@ -75,6 +75,12 @@ async def wardhub_purge_tenant_data(tenant: TenantRef, session: AsyncSession) ->
 
 
 @hookimpl
+def wardhub_tenant_merged(source: TenantRef, target: TenantRef, session: AsyncSession) -> None:
+    """The merged ward's photo rows now belong to ``target``: their files follow once the merge commits."""
+    storage.photos.move_tenant(session, source.id, target.id)
+
+
+@hookimpl
 async def wardhub_demo_data(tenant: TenantRef, session: AsyncSession) -> str | None:
     if await session.scalar(select(func.count()).select_from(Association)):
         return None

@@ -89,3 +89,17 @@ async def test_purging_removes_the_wards_photo_folder_once_the_purge_commits(cli
     assert served.status_code == 200 and served.content == png_bytes()
     assert await lifecycle.purge_plugin_data(db, plugin_manager, ward.key, "feedback") == 4  # report, update, 2 photos
     assert not (photo_folder / str(ward.id)).exists() and (await client.get(url(ward, "reports"))).json() == []
+
+
+async def test_a_merge_moves_the_photo_files_with_their_reports(client, db, ward, make_tenant, post_form, photo_folder,
+                                                               plugin_manager):
+    from tenants import registry
+
+    filed = await post_form(files(("a.png", png_bytes())))
+    assert filed.status_code == 201, filed.text
+    photo = filed.json()["photos"][0]["id"]
+    target = await make_tenant()
+    await registry.merge(db, ward.key, target.key, manager=plugin_manager)
+    served = await client.get(url(target, f"photos/{photo}"))
+    assert served.status_code == 200 and served.content == png_bytes()
+    assert not (photo_folder / str(ward.id)).exists() and on_disk(photo_folder) == [f"{photo}.png"]

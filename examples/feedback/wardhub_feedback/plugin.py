@@ -140,8 +140,9 @@ async def wardhub_tenant_enabled(tenant: TenantRef, session: AsyncSession) -> No
 @hookimpl
 async def wardhub_tenant_merged(source: TenantRef, target: TenantRef, session: AsyncSession) -> None:
     """The merged ward's reports (and their tracking codes) now belong to ``target``; of the two wards' settings
-    the most recently saved one is kept."""
+    the most recently saved one is kept; the photo files follow their rows once the merge commits."""
     await services.keep_latest_settings(session, target.id)
+    storage.photos.move_tenant(session, source.id, target.id)
 
 
 @hookimpl

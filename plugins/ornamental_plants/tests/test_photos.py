@@ -199,3 +199,17 @@ async def test_purging_the_ward_removes_its_photo_folder_unless_the_purge_rolls_
     assert counts["ornamental_plants"] == 2
     assert not (photo_folder / str(ward.id)).exists()
     assert len(list((photo_folder / str(neighbour.id)).iterdir())) == 1  # the neighbour's photo is untouched
+
+
+async def test_a_merge_moves_the_photo_files_with_their_rows(client, db, ward, make_tenant, photo_folder, png,
+                                                             plugin_manager):
+    from tenants import registry
+
+    target = await make_tenant()
+    specimen_id = await specimen(client, ward)
+    photo = (await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))).json()
+    await registry.merge(db, ward.key, target.key, manager=plugin_manager)
+    served = await client.get(f"/t/{target.key}/ornamental_plants/photos/{photo['id']}")
+    assert served.status_code == 200 and served.content == png
+    assert not (photo_folder / str(ward.id)).exists()
+    assert [p.name for p in (photo_folder / str(target.id)).iterdir()] == [f"{photo['id']}.png"]
