@@ -1,5 +1,6 @@
 """What plugins may import from core. Everything else in core is private and may change."""
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,13 +14,15 @@ from core.access.graphql import Requires
 from core.access.guards import RequestAccess, request_access, requires
 from core.access.permissions import Permission
 from core.access.roles import BUILT_IN_ROLES
+from core.audit import bind_actor
 from core.audit.recorder import record as audit
 from core.auth.principal import Principal
 from core.db.base import Base, TenantOwned, Timestamped, tenant_fk, utcnow
+from core.db.engine import Database
 from core.db.ids import new_id
 from core.db.rls import enable_rls
-from core.db.scoping import TenantScope, rescoped
-from core.errors import UserError, bad_input, conflict, not_found
+from core.db.scoping import SYSTEM, TenantScope, rescoped, session_scope
+from core.errors import UserError, bad_input, conflict, language, not_found
 from core.fields import (
     FieldErrors,
     flush_or_conflict,
@@ -36,13 +39,17 @@ from core.graphql.contribution import GraphQLContribution
 from core.graphql.relay import Connection, paginate, paginate_rows
 from core.plugins.context import TenantRef
 from core.plugins.manifest import PluginManifest
+from core.settings import load_settings
 from core.uploads import PhotoStore
+from core.web.auth import CSRF_HEADER
+from core.web.charts import bar_chart
 from core.web.contributions import Figure, NavEntry
 from core.web.forms import Field, Form, form_pages, import_report, plugin_base
 from core.web.i18n import format_number
 from core.web.tenancy import RequestTenant, units_scope
-from core.web.ui import render
+from core.web.ui import render, tenant_path
 from core.workflow.routes import propose_from_page as propose_change
+from core.workflow.types import ChangeType
 
 hookimpl = pluggy.HookimplMarker("wardhub")
 
@@ -53,6 +60,21 @@ Access = NamedDependency[RequestAccess]
 """Type of a route handler's ``access`` parameter: the caller's permissions in the request's tenant,
 ``access.allows("…")``, ``access.require("…")`` and ``access.filter(select(...), "<plugin>.<resource>")``."""
 
+
+
+def session_tenant(session: AsyncSession) -> uuid.UUID | None:
+    """The tenant of a session scoped to one; None for a session over several tenants (or ``SYSTEM``)."""
+    return session_scope(session.sync_session).single
+
+
+def load_plugins(settings: Any) -> Any:
+    """The deployment's plugins, loaded as the app loads them: for a command run outside any request
+    (``wardhub_cli_commands``), the ``manager`` that ``plugin_enabled`` asks for. With ``load_settings()`` and
+    ``Database(settings)`` (sessions: ``database.session(TenantScope.of(ward.id))``, ``SYSTEM`` for the units
+    themselves; ``await database.dispose()`` at the end) and ``bind_actor(None, "job:<plugin>.<job>")``."""
+    from core.app import load_plugins as load
+
+    return load(settings)
 
 
 async def export_rows(session: AsyncSession, models: Iterable[type]) -> dict[str, list[dict[str, Any]]]:
@@ -104,6 +126,29 @@ async def plugin_enabled(session: AsyncSession, tenant: TenantRef, plugin: str, 
     return row is not None and plugin in await subscriptions.effective_plugins(session, row, manager)
 
 
+async def api_token_grant(session: AsyncSession, token_id: object) -> tuple[uuid.UUID | None, list[str]] | None:
+    """``(tenant id, roles)`` of the API token ``token_id``, None when there is none (read only): for a plugin
+    that ties a token to rows of its own (residence: a lodging operator's establishment)."""
+    from core.auth.models import ApiToken
+
+    token = await session.get(ApiToken, token_id)
+    return None if token is None else (token.tenant_id, list(token.roles or []))
+
+
+async def tenants_with_plugin(session: AsyncSession, plugin: str, manager: object) -> list[TenantRef]:
+    """The active units that have ``plugin`` on now (their own subscription, with the district cascade and
+    dependencies applied), by code: the wards a command works on. ``session`` a ``SYSTEM`` one."""
+    from sqlalchemy import select
+
+    from tenants.models import PluginSubscription, Tenant
+
+    candidates = (await session.execute(
+        select(Tenant).join(PluginSubscription, PluginSubscription.tenant_id == Tenant.id)
+        .where(PluginSubscription.plugin == plugin, PluginSubscription.enabled.is_(True), Tenant.status == "active")
+        .order_by(Tenant.code))).scalars().all()
+    return [t.ref() for t in candidates if await plugin_enabled(session, t.ref(), plugin, manager)]
+
+
 async def staff_member(connection: Any, session: AsyncSession, username: str,
                        permission: str) -> tuple[Any, str] | None:
     """``(user id, display name)`` of the active account ``username`` when it holds ``permission`` in the
@@ -130,10 +175,14 @@ async def staff_member(connection: Any, session: AsyncSession, username: str,
 
 __all__ = [
     "BUILT_IN_ROLES",
+    "CSRF_HEADER",
+    "SYSTEM",
     "Access",
     "AccessGrant",
     "Base",
+    "ChangeType",
     "Connection",
+    "Database",
     "DbSession",
     "Field",
     "FieldErrors",
@@ -153,8 +202,11 @@ __all__ = [
     "TenantScope",
     "Timestamped",
     "UserError",
+    "api_token_grant",
     "audit",
     "bad_input",
+    "bar_chart",
+    "bind_actor",
     "conflict",
     "enable_rls",
     "export_rows",
@@ -163,6 +215,9 @@ __all__ = [
     "format_number",
     "hookimpl",
     "import_report",
+    "language",
+    "load_plugins",
+    "load_settings",
     "new_id",
     "not_found",
     "paginate",
@@ -183,10 +238,13 @@ __all__ = [
     "request_access",
     "requires",
     "rescoped",
+    "session_tenant",
     "staff_member",
     "tenant_by_id",
     "tenant_by_key",
     "tenant_fk",
+    "tenant_path",
+    "tenants_with_plugin",
     "units_scope",
     "utcnow",
 ]

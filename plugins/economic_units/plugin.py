@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
-from core.web.contributions import Figure, NavEntry
+from core.toolkit import Figure, NavEntry, Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from plugins.economic_units import services
 from plugins.economic_units.models import EconomicUnit, StatusChange
 

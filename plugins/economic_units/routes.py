@@ -28,13 +28,14 @@ from core.toolkit import (
     UserError,
     audit,
     bad_input,
+    bar_chart,
+    language,
     plugin_enabled,
+    render,
     requires,
     tenant_by_id,
     units_scope,
 )
-from core.web.charts import bar_chart
-from core.web.ui import render
 from plugins.economic_units import imports, services
 from plugins.economic_units import reference as ref
 from plugins.economic_units.models import EconomicUnit
@@ -70,8 +71,6 @@ def unit_json(unit: EconomicUnit, lang: str = "vi") -> dict[str, Any]:
 
 
 def _lang(request: Request) -> str:
-    from core.errors import language
-
     return "en" if request.query_params.get("lang") == "en" else language(request.headers.get("accept-language"))
 
 

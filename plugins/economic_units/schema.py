@@ -9,9 +9,7 @@ from datetime import date
 import strawberry
 from strawberry.permission import PermissionExtension
 
-from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate
-from core.toolkit import Requires
+from core.toolkit import Connection, GraphQLContribution, Requires, paginate
 from plugins.economic_units import reference as ref
 from plugins.economic_units import services
 from plugins.economic_units.models import EconomicUnit

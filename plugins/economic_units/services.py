@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, bad_input, conflict, not_found
+from core.toolkit import UserError, bad_input, conflict, not_found, parse_id
 from plugins.economic_units import reference as ref
 from plugins.economic_units.models import EconomicUnit, StatusChange
 from plugins.economic_units.validation import (
@@ -36,15 +36,6 @@ from plugins.economic_units.validation import (
 
 FIELDS = ("kind", "tax_code", "name", "owner_name", "owner_person_id", "address", "latitude", "longitude",
           "section", "vsic_code", "labour", "revenue", "capital", "note")
-
-
-def parse_id(value: Any, field: str = "id") -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        raise bad_input(field, "Mã định danh bản ghi không hợp lệ", "Not a valid record id") from None
 
 
 async def get_unit(session: AsyncSession, unit_id: Any) -> EconomicUnit:

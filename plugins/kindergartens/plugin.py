@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
-from core.web.contributions import Figure, NavEntry
+from core.toolkit import Figure, NavEntry, Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from plugins.kindergartens import services
 from plugins.kindergartens.models import Enrolment, Facility, Inspection, Staff
 

@@ -8,8 +8,7 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import func, select
 
-from core.toolkit import Access, DbSession, requires
-from core.web.ui import render
+from core.toolkit import Access, DbSession, language, render, requires
 from plugins.kindergartens import services
 from plugins.kindergartens.models import Enrolment, Facility, Inspection, Staff
 
@@ -54,8 +53,6 @@ def alert_json(a: services.Alert, lang: str) -> dict[str, Any]:
 
 
 def _lang(request: Request) -> str:
-    from core.errors import language
-
     return "en" if request.query_params.get("lang") == "en" else language(request.headers.get("accept-language"))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
+from core.toolkit import Figure, NavEntry, Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from plugins.military_service import reference as ref
 from plugins.military_service import services
 from plugins.military_service.models import CallUp, ServiceRecord
@@ -173,8 +173,6 @@ def wardhub_messages():
 
 @hookimpl
 def wardhub_navigation(tenant: TenantRef, lang: str):
-    from core.web.contributions import NavEntry
-
     return [
         NavEntry(label=("Nghĩa vụ quân sự", "Military service"), url="", permission=RECORD_READ, order=40),
         NavEntry(label=("Danh sách gọi nhập ngũ", "Call-up roster"), url="roster", permission=ROSTER_READ, order=41),
@@ -183,8 +181,6 @@ def wardhub_navigation(tenant: TenantRef, lang: str):
 
 @hookimpl
 async def wardhub_dashboard(tenant: TenantRef, session: AsyncSession, lang: str):
-    from core.web.contributions import Figure
-
     rows = dict((await session.execute(
         select(ServiceRecord.status, func.count()).group_by(ServiceRecord.status))).all())
     return [Figure(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import bad_input, conflict, not_found, parse_date, parse_year
+from core.toolkit import bad_input, conflict, not_found, parse_date, parse_id, parse_year
 from plugins.military_service import reference as ref
 from plugins.military_service.models import CallUp, ServiceRecord
 from plugins.residents import services as residents
@@ -64,7 +64,7 @@ def callable_in(record: ServiceRecord, year: int) -> bool:
 
 
 async def get_record(session: AsyncSession, person_id: Any) -> ServiceRecord:
-    pid = residents.parse_id(person_id, "person_id")
+    pid = parse_id(person_id, "person_id")
     record = await session.scalar(select(ServiceRecord).where(ServiceRecord.person_id == pid))
     if record is None:
         raise not_found("Công dân chưa có trong sổ đăng ký nghĩa vụ quân sự",
@@ -317,7 +317,7 @@ async def set_roster_status(session: AsyncSession, entry_id: Any, data: Mapping[
     """Move a roster entry on: listed → summoned → enlisted; deferred, exempt or unfit from either.
 
     ``enlisted``, ``deferred`` and ``exempt`` go through the register's own rules (a ground is required)."""
-    entry = await session.scalar(select(CallUp).where(CallUp.id == residents.parse_id(entry_id, "id")))
+    entry = await session.scalar(select(CallUp).where(CallUp.id == parse_id(entry_id, "id")))
     if entry is None:
         raise not_found("Không tìm thấy dòng trong danh sách gọi nhập ngũ", "No such call-up roster entry")
     status = str(data.get("status") or "")

@@ -14,7 +14,8 @@ systemd timer or any scheduler, with the ``WARDHUB_*`` settings of the app::
 It prints one line per ward (key, rows marked) and exits 1 when a ward failed (the others still ran).
 :func:`run_expiry` is the same from Python, :func:`expire_ward` one ward with a session scoped to it. The
 job reads the plugin subscriptions and the tenants table, which are core's (not in the toolkit): it is
-platform work, not a plugin hook. Its writes are audited with the actor ``job:residence.expiry``.
+platform work, not a plugin hook: it finds them with the toolkit's ``tenants_with_plugin``. Its writes are audited
+with the actor ``job:residence.expiry``.
 """
 
 from __future__ import annotations
@@ -27,10 +28,19 @@ from typing import Any
 
 import click
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import TenantScope, UserError, plugin_enabled
+from core.toolkit import (
+    SYSTEM,
+    Database,
+    TenantScope,
+    UserError,
+    bind_actor,
+    load_plugins,
+    load_settings,
+    tenant_by_key,
+    tenants_with_plugin,
+)
 from plugins.residence import services
 
 PLUGIN = "residence"
@@ -58,13 +68,6 @@ async def run_expiry(settings: Any = None, *, manager: Any = None, database: Any
                      only: list[str] | None = None, dry_run: bool = False) -> ExpiryReport:
     """Run the job over every ward with the plugin enabled now (subscriptions and the district cascade
     applied), or over the wards of ``only`` (keys ``CODE`` or ``SCHEME:CODE``) among them."""
-    from core.app import load_plugins
-    from core.db.engine import Database
-    from core.db.scoping import SYSTEM
-    from core.settings import load_settings
-    from tenants import registry
-    from tenants.models import PluginSubscription, Tenant
-
     settings = settings or load_settings()
     manager = manager or load_plugins(settings)
     own = database is None
@@ -72,16 +75,12 @@ async def run_expiry(settings: Any = None, *, manager: Any = None, database: Any
     report = ExpiryReport()
     try:
         async with database.session(SYSTEM) as session:
-            candidates = (await session.execute(
-                select(Tenant).join(PluginSubscription, PluginSubscription.tenant_id == Tenant.id)
-                .where(PluginSubscription.plugin == PLUGIN, PluginSubscription.enabled.is_(True),
-                       Tenant.status == "active").order_by(Tenant.code))).scalars().all()
-            wards = [t.ref() for t in candidates if await plugin_enabled(session, t.ref(), PLUGIN, manager)]
+            wards = await tenants_with_plugin(session, PLUGIN, manager)
             if only is not None:
                 enabled, wanted = {w.id for w in wards}, set()
                 for key in only:
                     try:
-                        unit = (await registry.get(session, key)).id
+                        unit = (await tenant_by_key(session, key)).id
                     except UserError:  # an unknown unit: reported, the others still run
                         unit = None
                     if unit in enabled:
@@ -118,8 +117,6 @@ def main(argv: list[str] | None = None, *, settings: Any = None) -> int:
 
 def expire_and_report(settings: Any = None, *, today: date | None, only: list[str] | None, dry_run: bool) -> int:
     """Run the job and print one line per ward and a summary; the exit code (1 when a ward failed)."""
-    from core.audit import bind_actor
-
     bind_actor(None, ACTOR)
     report = asyncio.run(run_expiry(settings, today=today, only=only, dry_run=dry_run))
     for key, marked in report.items():

@@ -22,8 +22,7 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Access, DbSession, UserError, not_found, requires
-from core.web.ui import render
+from core.toolkit import Access, DbSession, UserError, not_found, render, requires
 from plugins.residence import services
 from plugins.residence.models import Registration, Stay
 from plugins.residents import services as residents

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, RowFilter, TenantRef, export_rows, hookimpl
+from core.toolkit import Figure, NavEntry, Permission, PluginManifest, RowFilter, TenantRef, export_rows, hookimpl
 from plugins.residence import services
 from plugins.residence.models import (
     Establishment,
@@ -153,8 +153,6 @@ def wardhub_messages() -> dict[str, tuple[str, str]]:
 
 @hookimpl
 def wardhub_navigation(tenant: TenantRef, lang: str):
-    from core.web.contributions import NavEntry
-
     return [
         NavEntry(label=("Cư trú", "Residence"), url="", permission="residence.registration:read", order=30),
         NavEntry(label=("Tạm trú sắp hết hạn", "Expiring residences"), url="web/expiring",
@@ -168,8 +166,6 @@ def wardhub_navigation(tenant: TenantRef, lang: str):
 
 @hookimpl
 async def wardhub_dashboard(tenant: TenantRef, session: AsyncSession, lang: str):
-    from core.web.contributions import Figure
-
     counts = {kind: n for kind, n in await session.execute(
         select(Registration.kind, func.count()).where(Registration.status == "active").group_by(Registration.kind))}
     today = services.today_in_vietnam()

@@ -24,8 +24,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import func, select
 
-from core.toolkit import Access, DbSession, UserError, audit, requires
-from core.web.ui import render
+from core.toolkit import Access, DbSession, UserError, audit, render, requires
 from plugins.residence import services
 from plugins.residence.models import Establishment, Registration, Stay
 from plugins.residence.pages import PAGE_MESSAGES, PAGES

@@ -18,10 +18,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.permission import PermissionExtension
 
-from core.access.guards import request_access
-from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate
-from core.toolkit import Requires, UserError, audit
+from core.toolkit import Connection, GraphQLContribution, Requires, UserError, audit, paginate, request_access
 from plugins.residence import services
 from plugins.residence.models import Establishment, Registration, Stay
 from plugins.residence.plugin import GUEST_IDENTITY

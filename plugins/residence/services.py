@@ -35,8 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from core.db.scoping import session_scope
-from core.toolkit import UserError, conflict, not_found, tenant_by_id
+from core.toolkit import UserError, api_token_grant, conflict, not_found, session_tenant, tenant_by_id
 from plugins.residence.models import (
     ESTABLISHMENT_KINDS,
     Establishment,
@@ -99,9 +98,9 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def session_tenant(session: AsyncSession) -> uuid.UUID:
-    """The ward of a session scoped to one (core's ``session_scope``: not in the toolkit, see README)."""
-    tenant_id = session_scope(session.sync_session).single
+def session_ward(session: AsyncSession) -> uuid.UUID:
+    """The ward of a session scoped to one."""
+    tenant_id = session_tenant(session)
     if tenant_id is None:
         raise RuntimeError("residence services need a session scoped to one ward")
     return tenant_id
@@ -272,7 +271,7 @@ async def _address_fields(session: AsyncSession, data: Mapping[str, Any], person
 async def register_permanent(session: AsyncSession, data: Mapping[str, Any], *,
                              today: date | None = None) -> Registration:
     """Register a person's permanent residence at an address of the ward (at most one active anywhere)."""
-    tenant_id = session_tenant(session)
+    tenant_id = session_ward(session)
     problems = Problems()
     person = await _person(session, _id(data, "person_id", problems), problems)
     address, neighbourhood_id = await _address_fields(session, data, person, problems)
@@ -306,7 +305,7 @@ async def register_permanent(session: AsyncSession, data: Mapping[str, Any], *,
 async def declare_temporary(session: AsyncSession, data: Mapping[str, Any], *,
                             today: date | None = None) -> Registration:
     """Declare a temporary residence (tạm trú) from ``start_date`` to ``end_date`` (≤ 2 years)."""
-    tenant_id = session_tenant(session)
+    tenant_id = session_ward(session)
     problems = Problems()
     person = await _person(session, _id(data, "person_id", problems), problems)
     address, neighbourhood_id = await _address_fields(session, data, person, problems)
@@ -363,7 +362,7 @@ async def renew_temporary(session: AsyncSession, registration_id: Any, data: Map
 async def notice_absence(session: AsyncSession, data: Mapping[str, Any], *,
                          today: date | None = None) -> Registration:
     """A notice of absence (tạm vắng): the person leaves their address for a period, to ``destination``."""
-    tenant_id = session_tenant(session)
+    tenant_id = session_ward(session)
     problems = Problems()
     person = await _person(session, _id(data, "person_id", problems), problems)
     address, neighbourhood_id = await _address_fields(session, data, person, problems)
@@ -461,7 +460,7 @@ async def mark_expired(session: AsyncSession, *, today: date | None = None, dry_
 # -- establishments ------------------------------------------------------------------------------------
 
 async def create_establishment(session: AsyncSession, data: Mapping[str, Any]) -> Establishment:
-    tenant_id = session_tenant(session)
+    tenant_id = session_ward(session)
     problems = Problems()
     code = _text(data, "code", problems, length=32)
     if code and not _CODE.match(code):
@@ -510,15 +509,13 @@ async def list_establishments(session: AsyncSession, narrow: Narrow = _all_rows)
 
 async def link_token(session: AsyncSession, establishment_id: Any, data: Mapping[str, Any]) -> OperatorToken:
     """Link an API token of this ward holding ``lodging_operator`` to the establishment it declares for."""
-    from core.auth.models import ApiToken  # core's token table (not in the toolkit): read only
-
     establishment = await get_establishment(session, establishment_id)
     problems = Problems()
     token_id = _id(data, "token_id", problems)
-    token = None if token_id is None else await session.get(ApiToken, token_id)
-    if token_id is not None and (token is None or token.tenant_id != establishment.tenant_id):
+    token = None if token_id is None else await api_token_grant(session, token_id)
+    if token_id is not None and (token is None or token[0] != establishment.tenant_id):
         problems.add("token_id", "Không có mã truy cập này trong phường", "No such API token in this ward")
-    elif token is not None and "lodging_operator" not in (token.roles or []):
+    elif token is not None and "lodging_operator" not in token[1]:
         problems.add("token_id", "Mã truy cập phải có vai trò lodging_operator",
                      "The token must hold the lodging_operator role")
     elif token is not None and await session.scalar(select(OperatorToken.id).where(
@@ -629,7 +626,7 @@ def _same_batch(items: Sequence[tuple[str, _StayInput]], problems: Problems) -> 
 async def _taken_nights(session: AsyncSession, items: Sequence[tuple[str, _StayInput]], problems: Problems) -> None:
     """A problem on each stay whose guest already holds one of its nights, at an establishment of this
     ward (named) or of another unit (only the unit)."""
-    tenant_id = session_tenant(session)
+    tenant_id = session_ward(session)
     keys = sorted({stay.key for _, stay in items})
     held: dict[tuple[str, date], GuestNight] = {}
     for start in range(0, len(keys), 500):
@@ -822,7 +819,7 @@ async def residents_by_neighbourhood(session: AsyncSession) -> list[dict[str, An
 
 async def occupancy_by_day(session: AsyncSession, start: date, end: date) -> list[dict[str, Any]]:
     """Per night from ``start`` to ``end``: guests, occupied rooms, and rooms of active establishments."""
-    tenant_id = session_tenant(session)
+    tenant_id = session_ward(session)
     room = func.cast(Stay.establishment_id, String) + "/" + Stay.room
     query = (
         select(GuestNight.night, func.count(), func.count(func.distinct(room)))

@@ -21,8 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import bad_input
-from core.workflow.types import ChangeType
+from core.toolkit import ChangeType, bad_input
 from plugins.residents import reference as ref
 from plugins.residents import services
 from plugins.residents.models import Household, Person

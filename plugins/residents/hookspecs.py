@@ -15,7 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from core.plugins.context import TenantRef
+    from core.toolkit import TenantRef
 
 hookspec = pluggy.HookspecMarker("wardhub")
 

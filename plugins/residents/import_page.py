@@ -12,9 +12,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 
-from core.toolkit import DbSession, requires
-from core.web.auth import CSRF_HEADER
-from core.web.ui import render
+from core.toolkit import CSRF_HEADER, DbSession, render, requires
 from plugins.residents import imports
 from plugins.residents.pages import _base, _csrf
 from plugins.residents.routes import CurrentTenant

@@ -55,9 +55,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.recorder import record
-from core.errors import bad_input
-from core.toolkit import new_id, utcnow
+from core.toolkit import audit, bad_input, new_id, utcnow
 from plugins.residents import reference as ref
 from plugins.residents import registry
 from plugins.residents.models import Household, Neighbourhood, Person
@@ -319,8 +317,8 @@ async def import_rows(session: AsyncSession, tenant_id: Any, rows: list[dict[str
         await _load(session, tenant_id, households)
         summary = {**(source or {}), "rows": report.rows, "households": report.households, "persons": report.persons}
         entity_id = str(summary.get("sha256", new_id()))[:32]
-        await record(session, tenant_id=tenant_id, action="import", entity="residents_import", entity_id=entity_id,
-                     after=summary)
+        await audit(session, tenant_id=tenant_id, action="import", entity="residents_import", entity_id=entity_id,
+                    after=summary)
         report.written = True
     report.seconds = round(time.perf_counter() - started, 3)
     return report

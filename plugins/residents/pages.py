@@ -18,8 +18,7 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Access, DbSession, UserError, audit, not_found, requires
-from core.web.ui import render
+from core.toolkit import Access, DbSession, UserError, audit, not_found, render, requires
 from plugins.residents import reference as ref
 from plugins.residents import services
 from plugins.residents.models import Household, Neighbourhood, Person

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, RowFilter, TenantRef, export_rows, hookimpl
+from core.toolkit import Figure, NavEntry, Permission, PluginManifest, RowFilter, TenantRef, export_rows, hookimpl
 from plugins.residents import hookspecs, imports, services
 from plugins.residents.models import Household, IdRegistration, Move, Neighbourhood, Person
 from plugins.residents.samples import SampleMaker, renumber_taken
@@ -119,8 +119,6 @@ def wardhub_messages():
 
 @hookimpl
 def wardhub_navigation(tenant: TenantRef, lang: str):
-    from core.web.contributions import NavEntry
-
     if tenant.level != "ward":
         return []
     return [
@@ -135,7 +133,6 @@ def wardhub_navigation(tenant: TenantRef, lang: str):
 @hookimpl
 async def wardhub_dashboard(tenant: TenantRef, session: AsyncSession, lang: str):
     """Households, persons, and persons by sex: three aggregate queries over the ward."""
-    from core.web.contributions import Figure
     from plugins.residents import reference as ref
 
     households = await session.scalar(select(func.count()).select_from(Household)

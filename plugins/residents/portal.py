@@ -24,8 +24,17 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy import select
 
-from core.toolkit import Access, DbSession, UserError, not_found, propose_change, render, requires
-from core.web.ui import tenant_path
+from core.toolkit import (
+    Access,
+    ChangeType,
+    DbSession,
+    UserError,
+    not_found,
+    propose_change,
+    render,
+    requires,
+    tenant_path,
+)
 from plugins.residents import reference as ref
 from plugins.residents.models import Household, Person
 from plugins.residents.pages import _own_household
@@ -219,7 +228,6 @@ async def apply_address(session: Any, household: Household, values: Any) -> None
 
 
 def change_types() -> list:
-    from core.workflow.types import ChangeType
     from plugins.residents.changes import FIELDS, describe_household
 
     return [ChangeType("household_address", "Sửa địa chỉ của hộ", "Change the household's address",

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import conflict
+from core.toolkit import conflict
 from plugins.residents.models import IdRegistration
 from plugins.residents.validation import Problem
 from tenants.models import Tenant

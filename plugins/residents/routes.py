@@ -26,10 +26,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.recorder import record
-from core.db.scoping import SYSTEM, TenantScope
-from core.errors import UserError, bad_input, not_found
-from core.toolkit import Access, DbSession, requires
+from core.toolkit import SYSTEM, Access, DbSession, TenantScope, UserError, audit, bad_input, not_found, requires
 from plugins.residents import imports, services, statistics
 from plugins.residents import reference as ref
 from plugins.residents.models import Household, Move, Neighbourhood, Person
@@ -207,8 +204,8 @@ async def show_person(request: Request, db_session: DbSession, access: Access, c
     person = await services.get_person(db_session, person_id)
     household = await services.get_household(db_session, person.household_id) if person.household_id else None
     if access.allows(IDENTITY):
-        await record(db_session, tenant_id=person.tenant_id, action="read", entity=Person.__tablename__,
-                     entity_id=str(person.id), after={"fields": ["id_number", "ethnicity", "religion"]})
+        await audit(db_session, tenant_id=person.tenant_id, action="read", entity=Person.__tablename__,
+                    entity_id=str(person.id), after={"fields": ["id_number", "ethnicity", "religion"]})
     found = await sections_for(request.app.state.plugins, current_tenant.plugins, current_tenant.tenant,
                                db_session, [person.id], access.allows, request.app.state.access.catalog.sensitive())
     return {**_shown(person, access, household), "sections": found[person.id]}
@@ -439,8 +436,8 @@ async def export(db_session: DbSession, current_tenant: CurrentTenant, format: F
     """Present persons in the import template's columns; the export is recorded in the audit log."""
     fmt = _format(format)
     content = await imports.export(db_session, fmt, lang)
-    await record(db_session, tenant_id=current_tenant.tenant.id, action="export", entity=Person.__tablename__,
-                 entity_id="*", after={"format": fmt})
+    await audit(db_session, tenant_id=current_tenant.tenant.id, action="export", entity=Person.__tablename__,
+                entity_id="*", after={"format": fmt})
     return _download(content, fmt, "nhan-khau")
 
 

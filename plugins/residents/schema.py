@@ -24,9 +24,18 @@ from sqlalchemy import Select, select
 from strawberry.permission import PermissionExtension
 from strawberry.types.nodes import SelectedField
 
-from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate
-from core.toolkit import Requires, TenantScope, audit, bad_input, request_access, rescoped, units_scope
+from core.toolkit import (
+    Connection,
+    GraphQLContribution,
+    Requires,
+    TenantScope,
+    audit,
+    bad_input,
+    paginate,
+    request_access,
+    rescoped,
+    units_scope,
+)
 from plugins.residents import reference as ref
 from plugins.residents import services, statistics
 from plugins.residents.models import Household, Move, Neighbourhood, Person

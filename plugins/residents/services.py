@@ -29,9 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.db.scoping import session_scope
-from core.errors import UserError, bad_input, conflict, not_found
-from core.toolkit import new_id, utcnow
+from core.toolkit import UserError, bad_input, conflict, new_id, not_found, parse_id, session_tenant, utcnow
 from plugins.residents import reference as ref
 from plugins.residents import registry
 from plugins.residents.models import Household, Move, Neighbourhood, Person
@@ -51,20 +49,6 @@ PENDING, ACCEPTED, REJECTED, CANCELLED = "pending", "accepted", "rejected", "can
 
 
 # -- small helpers -------------------------------------------------------------------------------------
-
-def session_tenant(session: AsyncSession) -> uuid.UUID | None:
-    """The tenant of a session scoped to one (None for a session over several)."""
-    return session_scope(session.sync_session).single
-
-
-def parse_id(value: Any, field: str) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        raise bad_input(field, "Mã định danh bản ghi không hợp lệ", "Not a valid record id") from None
-
 
 def optional_id(value: Any, field: str) -> uuid.UUID | None:
     return None if value in (None, "") else parse_id(value, field)

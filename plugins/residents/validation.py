@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from core.errors import UserError
+from core.toolkit import UserError
 from plugins.residents import reference as ref
 from plugins.residents.normalize import given_name, normalize
 

@@ -31,6 +31,7 @@ from core.toolkit import (
     plugin_base,
     render,
     requires,
+    session_tenant,
 )
 from plugins.residents import services as residents
 from plugins.residents.models import Household, Person
@@ -139,7 +140,7 @@ async def _import(session, values, access) -> str:
     upload = values.get("file")
     content = await upload.read() if hasattr(upload, "read") else b""
     kind = imports.kind_of(values.get("kind") or "beneficiaries")
-    await imports.import_xlsx(session, content, kind.name, tenant_id=residents.session_tenant(session))
+    await imports.import_xlsx(session, content, kind.name, tenant_id=session_tenant(session))
     return {"beneficiaries": "", "policy_families": "pages/policy-families", "poverty": "pages/poverty"}[kind.name]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
+from core.toolkit import Figure, NavEntry, Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
 from plugins.residents import hookspecs as residents_hookspecs
 from plugins.social_welfare import reference as ref
 from plugins.social_welfare import services
@@ -185,8 +185,6 @@ def wardhub_messages():
 
 @hookimpl
 def wardhub_navigation(tenant: TenantRef, lang: str):
-    from core.web.contributions import NavEntry
-
     return [
         NavEntry(label=("Bảo trợ xã hội", "Social welfare"), url="", permission=BENEFICIARY_READ, order=45),
         NavEntry(label=("Gia đình chính sách", "Policy families"), url="pages/policy-families",
@@ -198,8 +196,6 @@ def wardhub_navigation(tenant: TenantRef, lang: str):
 
 @hookimpl
 async def wardhub_dashboard(tenant: TenantRef, session: AsyncSession, lang: str):
-    from core.web.contributions import Figure
-
     beneficiaries = await session.scalar(select(func.count(func.distinct(Beneficiary.person_id)))
                                          .where(Beneficiary.end_month.is_(None)))
     counts = await services.policy_family_counts(session)

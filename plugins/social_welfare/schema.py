@@ -18,9 +18,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.permission import PermissionExtension
 
-from core.graphql.contribution import GraphQLContribution
-from core.graphql.relay import Connection, paginate, paginate_rows
-from core.toolkit import Requires, audit
+from core.toolkit import Connection, GraphQLContribution, Requires, audit, paginate, paginate_rows
 from plugins.social_welfare import models, services
 from plugins.social_welfare import reference as ref
 from plugins.social_welfare.plugin import (

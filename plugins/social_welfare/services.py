@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import bad_input, conflict, not_found, parse_date
+from core.toolkit import bad_input, conflict, not_found, parse_date, parse_id
 from plugins.residents import services as residents
 from plugins.residents.models import Household, Person
 from plugins.social_welfare import reference as ref
@@ -162,7 +162,7 @@ async def stop_beneficiary(session: AsyncSession, beneficiary_id: Any, data: Map
 
 
 async def get_beneficiary(session: AsyncSession, beneficiary_id: Any) -> Beneficiary:
-    row = await session.scalar(select(Beneficiary).where(Beneficiary.id == residents.parse_id(beneficiary_id, "id")))
+    row = await session.scalar(select(Beneficiary).where(Beneficiary.id == parse_id(beneficiary_id, "id")))
     if row is None:
         raise not_found("Không tìm thấy đối tượng trợ cấp", "No such beneficiary")
     return row
@@ -310,7 +310,7 @@ async def payment_lists(session: AsyncSession) -> list[PaymentList]:
 
 
 async def record_payment(session: AsyncSession, payment_id: Any, data: Mapping[str, Any]) -> Payment:
-    payment = await session.scalar(select(Payment).where(Payment.id == residents.parse_id(payment_id, "id")))
+    payment = await session.scalar(select(Payment).where(Payment.id == parse_id(payment_id, "id")))
     if payment is None:
         raise not_found("Không tìm thấy khoản chi", "No such payment")
     if payment.paid_on is not None:

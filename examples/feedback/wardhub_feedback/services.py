@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, bad_input, not_found, staff_member, utcnow
+from core.toolkit import FieldErrors, UserError, bad_input, not_found, read_body, staff_member, utcnow
 from wardhub_feedback import storage
 from wardhub_feedback.models import Photo, Report, Settings, Update
 
@@ -85,27 +85,7 @@ class Actor:
 ANONYMOUS = Actor()
 
 
-class Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, Message] = {}
-
-    def add(self, field: str, vi: str, en: str) -> None:
-        self.fields.setdefault(field, (vi, en))
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            message = next(iter(self.fields.values())) if len(self.fields) == 1 else (
-                f"{len(self.fields)} trường chưa hợp lệ", f"{len(self.fields)} fields are not valid")
-            raise UserError("BAD_USER_INPUT", message, dict(self.fields))
-
-
-def _body(data: Any) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise bad_input("body", "Dữ liệu phải là một đối tượng JSON", "The body must be a JSON object")
-    return data
-
-
-def _text(data: Mapping[str, Any], errors: Errors, field: str, limit: int, *, required: bool = False,
+def _text(data: Mapping[str, Any], errors: FieldErrors, field: str, limit: int, *, required: bool = False,
           minimum: int = 0) -> str | None:
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -125,7 +105,7 @@ def _text(data: Mapping[str, Any], errors: Errors, field: str, limit: int, *, re
     return value
 
 
-def _coordinate(data: Mapping[str, Any], errors: Errors, field: str) -> float | None:
+def _coordinate(data: Mapping[str, Any], errors: FieldErrors, field: str) -> float | None:
     value = data.get(field)
     if value is None or value == "":
         return None
@@ -186,8 +166,8 @@ async def settings(session: AsyncSession) -> dict[str, int]:
 
 
 async def update_settings(session: AsyncSession, data: Any) -> dict[str, int]:
-    data = _body(data)
-    errors = Errors()
+    data = read_body(data)
+    errors = FieldErrors()
     values: dict[str, int] = {}
     for field, (low, high) in LIMITS.items():
         if field not in data or data[field] is None:
@@ -219,8 +199,8 @@ async def update_settings(session: AsyncSession, data: Any) -> dict[str, int]:
 # -- filing ---------------------------------------------------------------------------------------------
 def check_report(data: Any) -> dict[str, Any]:
     """The cleaned fields of a new report; ``BAD_USER_INPUT`` naming every bad field otherwise."""
-    data = _body(data)
-    errors = Errors()
+    data = read_body(data)
+    errors = FieldErrors()
     category = data.get("category")
     if category in (None, ""):
         errors.add("category", "Hãy chọn lĩnh vực", "Choose a category")
@@ -318,7 +298,7 @@ async def by_code(session: AsyncSession, code: Any) -> Report:
 async def reports(session: AsyncSession, *, status: str | None = None, category: str | None = None,
                   reporter: uuid.UUID | None = None) -> list[Report]:
     query = select(Report).order_by(Report.created_at.desc(), Report.id.desc())
-    errors = Errors()
+    errors = FieldErrors()
     if status is not None:
         if status not in STATUSES:
             errors.add("status", f"Phải là một trong: {', '.join(STATUSES)}", f"Must be one of: {', '.join(STATUSES)}")
@@ -401,8 +381,8 @@ async def change_status(session: AsyncSession, report: Report, data: Any, actor:
                         now: datetime | None = None) -> Report:
     """Move ``report`` to ``data["status"]`` along :data:`TRANSITIONS`, with ``data["reply"]`` made public."""
     now = now or utcnow()
-    data = _body(data)
-    errors = Errors()
+    data = read_body(data)
+    errors = FieldErrors()
     status = data.get("status")
     if status not in STATUSES:
         errors.add("status", f"Phải là một trong: {', '.join(STATUSES)}", f"Must be one of: {', '.join(STATUSES)}")
@@ -432,8 +412,8 @@ async def change_status(session: AsyncSession, report: Report, data: Any, actor:
 
 async def reply(session: AsyncSession, report: Report, data: Any, actor: Actor, now: datetime | None = None) -> Update:
     now = now or utcnow()
-    errors = Errors()
-    message = _text(_body(data), errors, "message", REPLY_MAX, required=True)
+    errors = FieldErrors()
+    message = _text(read_body(data), errors, "message", REPLY_MAX, required=True)
     errors.raise_if_any()
     _may_handle(report, actor)
     update = Update(report_id=report.id, kind="reply", message=message, author_user_id=actor.user_id,
