@@ -99,7 +99,7 @@ class DatabaseSessionStore:
             ))
 
     async def load(self, key: str) -> SessionRecord | None:
-        async with self.db.session(SYSTEM) as session:
+        async with self.db.lookup() as session:
             found = (await session.execute(
                 select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id == key)
             )).first()

@@ -21,7 +21,6 @@ from core.access.roles import BUILT_IN_ROLES
 from core.auth.models import ApiToken, aware
 from core.db.base import utcnow
 from core.db.engine import Database
-from core.db.scoping import SYSTEM
 from core.errors import UserError, bad_input, not_found
 
 PREFIX = "wht_"
@@ -124,7 +123,7 @@ async def authenticate(db: Database, secret_key: str, value: str) -> ApiToken:
         raise unauthenticated("Khóa API không hợp lệ", "Malformed API token")
     digest = token_hash(secret_key, value)
     now = utcnow()
-    async with db.session(SYSTEM) as session:
+    async with db.lookup() as session:  # a read, and now and then one UPDATE of last_used_at
         token = (await session.execute(select(ApiToken).where(ApiToken.token_hash == digest))).scalar_one_or_none()
         if token is None or not hmac.compare_digest(token.token_hash, digest):
             raise unauthenticated("Khóa API không hợp lệ", "Unknown API token")

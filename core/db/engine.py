@@ -10,7 +10,7 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 import core.audit  # noqa: F401  (installs the audit recorder on every session)
-from core.db.scoping import SCOPE_KEY, TenantScope, WardSession, install_cursor_guard
+from core.db.scoping import SCOPE_KEY, SYSTEM, TenantScope, WardSession, install_cursor_guard
 from core.settings import Settings
 
 
@@ -84,12 +84,29 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self._factory = async_sessionmaker(self.engine, sync_session_class=WardSession, expire_on_commit=False)
+        self._lookups = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT") if settings.is_postgres else self.engine,
+            sync_session_class=WardSession, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self, scope: TenantScope) -> AsyncIterator[AsyncSession]:
         """A session limited to ``scope``; commits on success, rolls back on error."""
         async with self._factory(info={SCOPE_KEY: scope}) as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncSession]:
+        """A platform (no-tenant) session for the per-request lookups of sign-in (the web session and its
+        user, an API token). On PostgreSQL it runs without a transaction: each statement commits alone,
+        which saves the ``BEGIN`` and ``COMMIT`` round trips; fit for reads and single-statement writes
+        only. On SQLite, a normal session."""
+        if not self.settings.is_postgres:
+            async with self.session(SYSTEM) as session:
+                yield session
+            return
+        async with self._lookups(info={SCOPE_KEY: SYSTEM}) as session:
+            yield session
+            await session.commit()  # flushes a pending single-statement write; there is no transaction to end
 
     def open(self, scope: TenantScope) -> AsyncSession:
         """A session limited to ``scope`` that the caller commits and closes."""

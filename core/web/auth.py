@@ -105,7 +105,7 @@ async def authenticate(connection: ASGIConnection) -> Principal | None:
         if record is not None:
             user = record.user
             if user is None:  # Redis holds the record: the user's row (active? same epoch?) is read now
-                async with auth.db.session(SYSTEM) as session:
+                async with auth.db.lookup() as session:
                     user = await session.get(User, record.user_id)
             if user is None or not user.is_active or user.session_epoch != record.epoch:
                 await auth.sessions.end(cookie)
