@@ -77,6 +77,8 @@ def read_date(data: dict, errors: FieldErrors, field: str, required: bool = Fals
         if required:
             errors.add(field, "Không được để trống", "Required")
         return None
+    if isinstance(value, datetime):  # a spreadsheet's cell: the day it names
+        return value.date()
     if isinstance(value, date):
         return value
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):

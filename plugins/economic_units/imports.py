@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, bad_input
+from core.toolkit import UserError, bad_input, flush_or_conflict
 from plugins.economic_units import reference as ref
 from plugins.economic_units import services
 from plugins.economic_units.models import EconomicUnit, StatusChange
@@ -148,10 +148,10 @@ async def import_file(session: AsyncSession, content: bytes, filename: str = "",
     since = today or date.today()
     units = [EconomicUnit(**data, status=status, status_date=since) for data, status in cleaned]
     session.add_all(units)
-    await services.flush(session)
+    await flush_or_conflict(session)
     session.add_all([StatusChange(unit_id=u.id, from_status=None, to_status=u.status, changed_on=since,
                                   note="imported") for u in units])
-    await services.flush(session)
+    await flush_or_conflict(session)
     report.created = len(units)
     return report
 

@@ -15,17 +15,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, bad_input, conflict, not_found, parse_id
+from core.toolkit import FieldErrors, UserError, bad_input, flush_or_conflict, not_found, parse_id, read_date
 from plugins.economic_units import reference as ref
 from plugins.economic_units.models import EconomicUnit, StatusChange
 from plugins.economic_units.validation import (
     LAT_RANGE,
     LON_RANGE,
-    Errors,
-    a_date,
     choice,
     normalize_tax_code,
     number,
@@ -45,7 +42,7 @@ async def get_unit(session: AsyncSession, unit_id: Any) -> EconomicUnit:
     return unit
 
 
-async def _owner_person(session: AsyncSession, value: Any, errors: Errors,
+async def _owner_person(session: AsyncSession, value: Any, errors: FieldErrors,
                         persons: bool) -> tuple[uuid.UUID | None, str | None]:
     """The residents person named as owner, checked to exist in the ward; their name fills ``owner_name``.
     ``persons`` says whether the ward has the residents register on (the link is optional: a district
@@ -76,7 +73,7 @@ async def clean(session: AsyncSession, data: Mapping[str, Any], current: Economi
     if not isinstance(data, Mapping):
         raise bad_input("body", "Dữ liệu phải là một đối tượng JSON", "The body must be a JSON object")
     unknown = sorted(set(data) - set(FIELDS) - {"status", "status_date"})
-    errors = Errors()
+    errors = FieldErrors()
     for name in unknown:
         errors.add(name, "Trường không được hỗ trợ", "Unknown field")
     merged: dict[str, Any] = {f: getattr(current, f) for f in FIELDS} if current is not None else {}
@@ -131,28 +128,20 @@ async def _tax_code_taken(session: AsyncSession, code: str | None, own_id: uuid.
                         {"tax_code": ("Mã số thuế đã được đăng ký", "Already registered")})
 
 
-async def flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise conflict("Dữ liệu vừa bị thay đổi bởi thao tác khác; hãy thử lại",
-                       "The data was changed by another operation at the same time; try again") from exc
-
-
 async def create_unit(session: AsyncSession, data: Mapping[str, Any], today: date | None = None, *,
                       persons: bool = True) -> EconomicUnit:
     values = await clean(session, data, persons=persons)
-    errors = Errors()
+    errors = FieldErrors()
     status = choice(dict(data), errors, "status", ref.STATUSES) or "active"
-    since = a_date(dict(data), errors, "status_date") or today or date.today()
+    since = read_date(dict(data), errors, "status_date") or today or date.today()
     errors.raise_if_any()
     await _tax_code_taken(session, values["tax_code"], None)
     unit = EconomicUnit(**values, status=status, status_date=since)
     session.add(unit)
-    await flush(session)
+    await flush_or_conflict(session)
     session.add(StatusChange(unit_id=unit.id, from_status=None, to_status=status, changed_on=since,
                              note="registered"))
-    await flush(session)
+    await flush_or_conflict(session)
     return unit
 
 
@@ -165,7 +154,7 @@ async def update_unit(session: AsyncSession, unit_id: Any, data: Mapping[str, An
     await _tax_code_taken(session, values["tax_code"], unit.id)
     for key, value in values.items():
         setattr(unit, key, value)
-    await flush(session)
+    await flush_or_conflict(session)
     return unit
 
 
@@ -176,10 +165,10 @@ async def change_status(session: AsyncSession, unit_id: Any, data: Mapping[str, 
                         today: date | None = None) -> EconomicUnit:
     """Suspend, resume or close a unit (a closed unit stays closed), recorded in its history."""
     unit = await get_unit(session, unit_id)
-    errors = Errors()
+    errors = FieldErrors()
     data = dict(data) if isinstance(data, Mapping) else {}
     status = choice(data, errors, "status", ref.STATUSES, required=True)
-    when = a_date(data, errors, "date") or today or date.today()
+    when = read_date(data, errors, "date") or today or date.today()
     note = text(data, errors, "note", 2000)
     errors.raise_if_any()
     if status not in TRANSITIONS[unit.status]:
@@ -190,7 +179,7 @@ async def change_status(session: AsyncSession, unit_id: Any, data: Mapping[str, 
         raise bad_input("date", "Ngày không được trước lần đổi trạng thái trước", "The date is before the last change")
     session.add(StatusChange(unit_id=unit.id, from_status=unit.status, to_status=status, changed_on=when, note=note))
     unit.status, unit.status_date = status, when
-    await flush(session)
+    await flush_or_conflict(session)
     return unit
 
 
@@ -213,7 +202,7 @@ class Filters:
     @classmethod
     def parse(cls, ward: Any = None, section: Any = None, size: Any = None, status: Any = None,
               kind: Any = None) -> Filters:
-        errors = Errors()
+        errors = FieldErrors()
         data = {"section": section, "size": size, "status": status, "kind": kind}
         parsed_section = str(section).strip().upper() if section else None
         if parsed_section and parsed_section not in ref.SECTIONS:

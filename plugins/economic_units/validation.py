@@ -14,10 +14,9 @@ and the offshore islands (Trường Sa reaches ~6.5 °N, ~117.8 °E).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Any
 
-from core.toolkit import UserError
+from core.toolkit import FieldErrors
 from plugins.economic_units import reference as ref
 
 WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
@@ -54,24 +53,7 @@ def normalize_tax_code(value: Any) -> str:
     return text
 
 
-class Errors:
-    """Problems found so far, by field; ``raise_if_any`` raises them all as one ``BAD_USER_INPUT``."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, Message] = {}
-
-    def add(self, field: str, vi: str, en: str) -> None:
-        self.fields.setdefault(field, (vi, en))
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            first = next(iter(self.fields.values()))
-            if len(self.fields) > 1:
-                first = (f"{len(self.fields)} trường chưa hợp lệ", f"{len(self.fields)} fields are not valid")
-            raise UserError("BAD_USER_INPUT", first, dict(self.fields))
-
-
-def text(data: dict, errors: Errors, field: str, limit: int, *, required: bool = False) -> str | None:
+def text(data: dict, errors: FieldErrors, field: str, limit: int, *, required: bool = False) -> str | None:
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -87,7 +69,7 @@ def text(data: dict, errors: Errors, field: str, limit: int, *, required: bool =
     return value
 
 
-def number(data: dict, errors: Errors, field: str, *, integer: bool = False, low: float | None = None,
+def number(data: dict, errors: FieldErrors, field: str, *, integer: bool = False, low: float | None = None,
            high: float | None = None) -> float | int | None:
     value = data.get(field)
     if value is None or value == "":
@@ -115,25 +97,7 @@ def number(data: dict, errors: Errors, field: str, *, integer: bool = False, low
     return parsed
 
 
-def a_date(data: dict, errors: Errors, field: str) -> date | None:
-    value = data.get(field)
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raw = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    errors.add(field, "Ngày không hợp lệ (dd/mm/yyyy)", "Not a valid date (dd/mm/yyyy)")
-    return None
-
-
-def choice(data: dict, errors: Errors, field: str, allowed: dict, *, required: bool = False) -> str | None:
+def choice(data: dict, errors: FieldErrors, field: str, allowed: dict, *, required: bool = False) -> str | None:
     value = data.get(field)
     if value is None or value == "":
         if required:
@@ -147,7 +111,7 @@ def choice(data: dict, errors: Errors, field: str, allowed: dict, *, required: b
     return value
 
 
-def section_and_code(data: dict, errors: Errors) -> tuple[str | None, str | None]:
+def section_and_code(data: dict, errors: FieldErrors) -> tuple[str | None, str | None]:
     """The VSIC section (A–U) and an optional finer code of 2–5 digits within it (the section is taken from
     the code when only the code is given)."""
     section = data.get("section")
