@@ -50,40 +50,39 @@ async def test_a_refused_photo_names_the_field_in_vietnamese_and_english(client,
     assert on_disk(photo_folder) == [] and (await client.get(url(ward, "reports"))).json() == []
 
 
-async def test_a_filing_that_fails_after_its_photos_were_written_leaves_no_file(client, ward, post_form,
-                                                                              photo_folder, monkeypatch):
-    file_report, written = services.file_report, []
+async def test_a_filing_that_fails_after_its_photos_were_written_leaves_no_file(client, db, ward, post_form,
+                                                                              photo_folder):
+    """The service writes the photos in the filing's transaction: if it ends without a commit (an error later
+    in the request, a lost connection), they are removed again."""
+    from core.db.scoping import TenantScope
 
-    async def crash_after_the_write(session, *args, **kwargs):
-        await file_report(session, *args, **kwargs)
-        written.append(on_disk(photo_folder))
-        raise RuntimeError("the server fails before the commit")
-
-    monkeypatch.setattr(services, "file_report", crash_after_the_write)
-    crashed = await post_form(files(("a.png", png_bytes()), ("b.jpg", JPEG)))
-    assert crashed.status_code == 500
-    assert len(written[0]) == 2 and on_disk(photo_folder) == []  # written, then removed with the rollback
-    assert (await client.get(url(ward, "reports"))).json() == []
-    monkeypatch.setattr(services, "file_report", file_report)
+    session = db.open(TenantScope.of(ward.id))
+    try:
+        await services.file_report(session, ward.id, dict(REPORT), photos=[(png_bytes(), "a.png"), (JPEG, "b.jpg")])
+        assert len(on_disk(photo_folder)) == 2  # written while the transaction is open
+        await session.rollback()
+    finally:
+        await session.close()
+    assert on_disk(photo_folder) == [] and (await client.get(url(ward, "reports"))).json() == []
     filed = await post_form(files(("a.png", png_bytes())))
     assert filed.status_code == 201 and on_disk(photo_folder) == [f"{filed.json()['photos'][0]['id']}.png"]
 
 
 async def test_purging_removes_the_wards_photo_folder_once_the_purge_commits(client, db, ward, post_form,
-                                                                           photo_folder, plugin_manager,
-                                                                           monkeypatch):
+                                                                           photo_folder, plugin_manager):
     from tenants import lifecycle
+
+    from core.db.scoping import TenantScope
+    from wardhub_feedback import plugin
 
     filed = await post_form(files(("a.png", png_bytes()), ("b.jpg", JPEG)))
     assert filed.status_code == 201, filed.text
-
-    async def audit_fails(*_args, **_kwargs):
-        raise RuntimeError("the audit entry cannot be written")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(lifecycle, "record", audit_fails)
-        with pytest.raises(RuntimeError):
-            await lifecycle.purge_plugin_data(db, plugin_manager, ward.key, "feedback")
+    session = db.open(TenantScope.of(ward.id))  # the plugin's purge, in a transaction that then rolls back
+    try:
+        assert await plugin.wardhub_purge_tenant_data(ward, session) == 4
+        await session.rollback()
+    finally:
+        await session.close()
     assert len(on_disk(photo_folder)) == 2  # rolled back: the report and its photos are kept
     served = await client.get(url(ward, f"photos/{filed.json()['photos'][0]['id']}"))
     assert served.status_code == 200 and served.content == png_bytes()

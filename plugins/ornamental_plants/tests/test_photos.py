@@ -107,92 +107,67 @@ async def test_a_refused_photo_names_the_field_in_vietnamese_and_english(client,
     assert on_disk(photo_folder) == []
 
 
-async def test_an_upload_whose_transaction_rolls_back_leaves_no_file(client, ward, photo_folder, png, monkeypatch):
-    from sqlalchemy import event
-
-    from core.db.scoping import WardSession
+async def test_an_upload_whose_transaction_rolls_back_leaves_no_file(client, db, ward, photo_folder, png):
+    """The service writes the file in the request's transaction: a rollback (a rule that fails later in the same
+    transaction, a lost connection) or a session closed without committing removes it again."""
+    from core.db.scoping import TenantScope
     from plugins.ornamental_plants import services
 
     specimen_id = await specimen(client, ward)
-    add_photo, written = services.add_photo, []
-
-    async def refused_after_the_write(session, *args, **kwargs):  # a rule checked once the file is on disk
-        await add_photo(session, *args, **kwargs)
-        written.append(on_disk(photo_folder))
-        raise services.bad_input("file", "Ảnh trùng", "A duplicate photo")
-
-    monkeypatch.setattr(services, "add_photo", refused_after_the_write)
-    refused = await client.post(url(ward, specimen_id), files=multipart(png, "a.png"), headers=EN)
-    assert refused.status_code == 400 and refused.json()["error"]["fields"] == {"file": "A duplicate photo"}
-    assert len(written[0]) == 1 and on_disk(photo_folder) == []
-
-    async def failing_commit_after_the_write(session, *args, **kwargs):
-        photo = await add_photo(session, *args, **kwargs)
-        session.info["test_fail_commit"] = True
-        return photo
-
-    def fail_commit(session):
-        if session.info.pop("test_fail_commit", False):
-            raise RuntimeError("the database went away at commit")
-
-    monkeypatch.setattr(services, "add_photo", failing_commit_after_the_write)
-    event.listen(WardSession, "before_commit", fail_commit)
-    try:
-        crashed = await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))
-    finally:
-        event.remove(WardSession, "before_commit", fail_commit)
-    assert crashed.status_code == 500 and on_disk(photo_folder) == []
+    for end in ("rollback", "close"):
+        session = db.open(TenantScope.of(ward.id))
+        try:
+            await services.add_photo(session, specimen_id, png, "a.png")
+            assert len(on_disk(photo_folder)) == 1  # on disk while the transaction is open
+            if end == "rollback":
+                await session.rollback()
+        finally:
+            await session.close()
+        assert on_disk(photo_folder) == [], end
     assert (await client.get(f"/t/{ward.key}/ornamental_plants/specimens/{specimen_id}")).json()["photos"] == []
-    monkeypatch.setattr(services, "add_photo", add_photo)
     assert (await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))).status_code == 201
     assert len(on_disk(photo_folder)) == 1
 
 
 async def test_a_deleted_photo_file_goes_when_the_deletion_commits_and_stays_if_it_rolls_back(
-        client, ward, photo_folder, png, monkeypatch):
+        client, db, ward, photo_folder, png):
+    from core.db.scoping import TenantScope
     from plugins.ornamental_plants import services
 
     specimen_id = await specimen(client, ward)
     photo = (await client.post(url(ward, specimen_id), files=multipart(png, "a.png"))).json()
     path, served = photo_folder / str(ward.id) / f"{photo['id']}.png", f"/t/{ward.key}/ornamental_plants/photos/"
-    delete_photo, before_commit = services.delete_photo, []
-
-    async def refused_after_the_deletion(session, photo_id):
-        await delete_photo(session, photo_id)
-        before_commit.append(path.exists())
-        raise services.conflict("Ảnh đang được dùng", "The photo is in use")
-
-    monkeypatch.setattr(services, "delete_photo", refused_after_the_deletion)
-    refused = await client.delete(served + photo["id"], headers=EN)
-    assert refused.status_code == 409 and before_commit == [True]
+    session = db.open(TenantScope.of(ward.id))
+    try:
+        await services.delete_photo(session, photo["id"])
+        assert path.exists()  # the row is deleted in the transaction; the file waits for the commit
+        await session.rollback()
+    finally:
+        await session.close()
     assert path.read_bytes() == png and (await client.get(served + photo["id"])).content == png
-
-    async def deleted(session, photo_id):
-        await delete_photo(session, photo_id)
-        before_commit.append(path.exists())
-
-    monkeypatch.setattr(services, "delete_photo", deleted)
-    assert (await client.delete(served + photo["id"])).status_code == 204
-    assert before_commit == [True, True] and not path.exists()  # there until the commit, gone after it
+    async with db.session(TenantScope.of(ward.id)) as session:
+        await services.delete_photo(session, photo["id"])
+        assert path.exists()  # there until the commit
+    assert not path.exists()  # gone after it
     assert (await client.get(served + photo["id"])).status_code == 404
 
 
 async def test_purging_the_ward_removes_its_photo_folder_unless_the_purge_rolls_back(
-        client, db, ward, make_tenant, photo_folder, png, plugin_manager, monkeypatch):
+        client, db, ward, make_tenant, photo_folder, png, plugin_manager):
+    from core.db.scoping import TenantScope
+    from plugins.ornamental_plants import plugin
     from tenants import lifecycle
 
     neighbour = await make_tenant()
     for unit in (ward, neighbour):
         specimen_id = await specimen(client, unit)
         assert (await client.post(url(unit, specimen_id), files=multipart(png, "a.png"))).status_code == 201
-
-    async def audit_fails(*_args, **_kwargs):
-        raise RuntimeError("the audit entry cannot be written")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(lifecycle, "record", audit_fails)
-        with pytest.raises(RuntimeError):
-            await lifecycle.purge_tenant(db, plugin_manager, ward.key)
+    session = db.open(TenantScope.of(ward.id))  # the plugin's purge, in a transaction that then rolls back
+    try:
+        assert await plugin.wardhub_purge_tenant_data(ward, session) == 2
+        await session.rollback()
+    finally:
+        await session.close()
     assert len(list((photo_folder / str(ward.id)).iterdir())) == 1  # rolled back: rows and file kept
     assert len((await client.get(f"/t/{ward.key}/ornamental_plants/specimens")).json()) == 1
     counts = await lifecycle.purge_tenant(db, plugin_manager, ward.key)
