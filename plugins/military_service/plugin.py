@@ -13,7 +13,6 @@ from core.toolkit import Figure, NavEntry, Permission, PluginManifest, TenantRef
 from plugins.military_service import reference as ref
 from plugins.military_service import services
 from plugins.military_service.models import CallUp, ServiceRecord
-from plugins.residents import hookspecs as residents_hookspecs
 
 manifest = PluginManifest(
     name="military_service",
@@ -145,15 +144,9 @@ async def sections(session: AsyncSession, person_ids: list) -> dict:
 
 
 @hookimpl
-async def wardhub_residents_person_sections(tenant: TenantRef, session: AsyncSession, person_id) -> list | None:
-    return (await sections(session, [person_id])).get(person_id)
-
-
-if hasattr(residents_hookspecs, "wardhub_residents_persons_sections"):  # the batched form, where residents has it
-
-    @hookimpl
-    async def wardhub_residents_persons_sections(tenant: TenantRef, session: AsyncSession, person_ids) -> dict:
-        return await sections(session, list(person_ids))
+async def wardhub_residents_persons_sections(tenant: TenantRef, session: AsyncSession, person_ids) -> dict:
+    """The batched form: residents asks it for one person's page too (never the one-person hook then)."""
+    return await sections(session, list(person_ids))
 
 
 # -- web console -----------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.toolkit import Figure, NavEntry, Permission, PluginManifest, TenantRef, export_rows, hookimpl, purge_rows
-from plugins.residents import hookspecs as residents_hookspecs
 from plugins.social_welfare import reference as ref
 from plugins.social_welfare import services
 from plugins.social_welfare.models import (
@@ -142,30 +141,19 @@ async def wardhub_residents_policy_family_counts(tenant: TenantRef, session: Asy
 
 
 @hookimpl
-async def wardhub_residents_person_sections(tenant: TenantRef, session: AsyncSession, person_id) -> list | None:
+async def wardhub_residents_persons_sections(tenant: TenantRef, session: AsyncSession, person_ids) -> dict:
+    """The batched form: residents asks it for one person's page too (never the one-person hook then)."""
     from plugins.social_welfare.sections import person_sections
 
-    return (await person_sections(session, [person_id])).get(person_id)
+    return await person_sections(session, list(person_ids))
 
 
-if hasattr(residents_hookspecs, "wardhub_residents_persons_sections"):  # the batched form, where residents has it
+@hookimpl
+async def wardhub_residents_households_sections(tenant: TenantRef, session: AsyncSession, household_ids) -> dict:
+    """A household's policy family categories and poverty assessments, each block for its readers only."""
+    from plugins.social_welfare.sections import household_sections
 
-    @hookimpl
-    async def wardhub_residents_persons_sections(tenant: TenantRef, session: AsyncSession, person_ids) -> dict:
-        from plugins.social_welfare.sections import person_sections
-
-        return await person_sections(session, list(person_ids))
-
-
-if hasattr(residents_hookspecs, "wardhub_residents_households_sections"):
-
-    @hookimpl
-    async def wardhub_residents_households_sections(tenant: TenantRef, session: AsyncSession,
-                                                    household_ids) -> dict:
-        """A household's policy family categories and poverty assessments, each block for its readers only."""
-        from plugins.social_welfare.sections import household_sections
-
-        return await household_sections(session, list(household_ids))
+    return await household_sections(session, list(household_ids))
 
 
 # -- web console -----------------------------------------------------------------------------------------
