@@ -5,12 +5,13 @@ a message when it is missing or malformed, and return the cleaned value (or None
 answers ``BAD_USER_INPUT`` naming every field at once, and nothing has been written. The parsers
 (``parse_id``, ``parse_date``, ``parse_year``) take one value and raise ``BAD_USER_INPUT`` for its field at
 once. ``flush_or_conflict`` turns a unique or foreign-key clash found at flush time into ``CONFLICT``.
+``apply_rows`` applies an imported file's rows all or none, every bad row's problems reported at once.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -150,3 +151,32 @@ async def flush_or_conflict(session: AsyncSession) -> None:
     except IntegrityError as exc:
         raise conflict("Dữ liệu vừa bị thay đổi bởi thao tác khác; hãy thử lại",
                        "The data was changed by another operation at the same time; try again") from exc
+
+
+async def apply_rows(session: AsyncSession, rows: Iterable[tuple[int, Any]], apply: Callable[[Any], Awaitable[Any]], *,
+                     field: str, column: Mapping[str, str] | None = None) -> int:
+    """Apply an imported file's ``(row number, row)`` pairs all or none; the number of rows.
+
+    Every ``apply(row)`` runs in one savepoint. A row's ``UserError`` is kept as ``rows.<row>.<column>`` errors
+    (``column`` maps a service's field to the file's column; an error naming no field falls on ``field``) and
+    the next row is tried; if any row failed, the savepoint is rolled back and ``BAD_USER_INPUT`` names them
+    all (shown as a table by the console's forms)."""
+    column = column or {}
+    fields: dict[str, Message] = {}
+    bad_rows: set[int] = set()
+    count = 0
+    async with session.begin_nested() as savepoint:
+        for number, row in rows:
+            count += 1
+            try:
+                await apply(row)
+            except UserError as error:
+                bad_rows.add(number)
+                for name, message in (error.fields or {field: error.message}).items():
+                    fields.setdefault(f"rows.{number}.{column.get(name, name)}", message)
+        if fields:
+            await savepoint.rollback()
+    if fields:
+        raise UserError("BAD_USER_INPUT", (f"{len(bad_rows)} dòng có lỗi; chưa ghi dòng nào",
+                                           f"{len(bad_rows)} rows have errors; nothing was written"), fields)
+    return count

@@ -25,6 +25,7 @@ from core.db.scoping import SYSTEM, TenantScope, rescoped, session_scope
 from core.errors import UserError, bad_input, conflict, language, not_found
 from core.fields import (
     FieldErrors,
+    apply_rows,
     flush_or_conflict,
     parse_date,
     parse_id,
@@ -203,6 +204,7 @@ __all__ = [
     "Timestamped",
     "UserError",
     "api_token_grant",
+    "apply_rows",
     "audit",
     "bad_input",
     "bar_chart",

@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, bad_input
+from core.toolkit import apply_rows, bad_input
 from plugins.military_service import services
 from plugins.residents.models import Person
 
@@ -95,32 +95,20 @@ async def import_rows(session: AsyncSession, rows: list[tuple[int, dict[str, Any
     numbers = {str(r.get("id_number") or "").strip() for _, r in rows}
     persons = {p.id_number: p for p in (await session.execute(
         select(Person).where(Person.id_number.in_(numbers - {""})))).scalars()}
-    fields: dict[str, tuple[str, str]] = {}
-    bad_rows = set()
     seen: set[str] = set()
-    async with session.begin_nested() as savepoint:
-        for number, row in rows:
-            key = str(row.get("id_number") or "").strip()
-            person = persons.get(key)
-            try:
-                if person is None:
-                    raise bad_input("id_number", "Không có nhân khẩu nào mang số định danh này trong phường",
-                                    "No resident of the ward has this identification number")
-                if key in seen:
-                    raise bad_input("id_number", "Số định danh lặp lại trong tệp",
-                                    "The number appears twice in the file")
-                seen.add(key)
-                await _apply(session, person, row)
-            except UserError as error:
-                bad_rows.add(number)
-                for field, message in (error.fields or {"id_number": error.message}).items():
-                    fields.setdefault(f"rows.{number}.{FIELD_COLUMN.get(field, field)}", message)
-        if fields:
-            await savepoint.rollback()
-    if fields:
-        raise UserError("BAD_USER_INPUT", (f"{len(bad_rows)} dòng có lỗi; chưa ghi dòng nào",
-                                           f"{len(bad_rows)} rows have errors; nothing was written"), fields)
-    return len(rows)
+
+    async def apply(row: dict[str, Any]) -> None:
+        key = str(row.get("id_number") or "").strip()
+        person = persons.get(key)
+        if person is None:
+            raise bad_input("id_number", "Không có nhân khẩu nào mang số định danh này trong phường",
+                            "No resident of the ward has this identification number")
+        if key in seen:
+            raise bad_input("id_number", "Số định danh lặp lại trong tệp", "The number appears twice in the file")
+        seen.add(key)
+        await _apply(session, person, row)
+
+    return await apply_rows(session, rows, apply, field="id_number", column=FIELD_COLUMN)
 
 
 async def import_xlsx(session: AsyncSession, content: bytes) -> int:

@@ -33,7 +33,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import UserError, audit, bad_input
+from core.toolkit import UserError, apply_rows, audit, bad_input
 from plugins.residents.models import Household, Person
 from plugins.residents.normalize import normalize
 from plugins.social_welfare import reference as ref
@@ -216,24 +216,11 @@ async def _lookups(session: AsyncSession, rows: list[tuple[int, Row]]) -> dict[s
 async def import_rows(session: AsyncSession, kind: Kind, rows: list[tuple[int, Row]]) -> int:
     """Apply every row or none; returns the number of rows written."""
     found = await _lookups(session, rows)
-    fields: dict[str, tuple[str, str]] = {}
-    bad_rows: set[int] = set()
-    column = kind.field_column
-    first = kind.required[0]
-    async with session.begin_nested() as savepoint:
-        for number, row in rows:
-            try:
-                await kind.apply(session, row, found)
-            except UserError as error:
-                bad_rows.add(number)
-                for field, message in (error.fields or {first: error.message}).items():
-                    fields.setdefault(f"rows.{number}.{column.get(field, field)}", message)
-        if fields:
-            await savepoint.rollback()
-    if fields:
-        raise UserError("BAD_USER_INPUT", (f"{len(bad_rows)} dòng có lỗi; chưa ghi dòng nào",
-                                           f"{len(bad_rows)} rows have errors; nothing was written"), fields)
-    return len(rows)
+
+    async def apply(row: Row) -> None:
+        await kind.apply(session, row, found)
+
+    return await apply_rows(session, rows, apply, field=kind.required[0], column=kind.field_column)
 
 
 async def import_xlsx(session: AsyncSession, content: bytes, kind_name: str = "beneficiaries", *,
