@@ -25,12 +25,15 @@ connection page by page and checks its paging (see :func:`page_through`).
 
 Statements: ``with counting_statements(app.state.db.engine) as statements:`` lists the SQL of every statement
 the engine sends in the block (to check that a page costs the same statements whatever its size).
+
+Console forms: ``field_error(html, name)`` is the error a page shows beside field ``name`` (None when there is none).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -397,6 +400,12 @@ def client_as(base_client, make_user, grant_role):
 async def admin_client(client_as):
     """Another client signed in as a (fresh) platform-wide ``platform_admin``."""
     return await client_as("platform_admin")
+
+
+def field_error(html: str, name: str) -> str | None:
+    """The error a console page shows beside field ``name`` (core's ``forms/macros.html``), or None."""
+    found = re.search(rf'<span class="field-error" id="{re.escape(name)}-error" role="alert">([^<]+)</span>', html)
+    return found.group(1) if found else None
 
 
 async def page_through(client, tenant: object, query: str, path: str, variables: dict | None = None, *,

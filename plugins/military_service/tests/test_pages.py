@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
+from core.testing import field_error
 from plugins.military_service import services
 from plugins.military_service.models import CallUp, ServiceRecord
 
@@ -18,11 +19,6 @@ pytestmark = pytest.mark.plugins("residents", "military_service")
 
 def _form(values, client):
     return {**values, "_csrf_token": client.cookies.get("csrftoken")}
-
-
-def field_error(html: str, name: str) -> str | None:
-    found = re.search(rf'<span class="field-error" id="{re.escape(name)}-error" role="alert">([^<]+)</span>', html)
-    return found.group(1) if found else None
 
 
 async def young_men(scoped, ward, people):

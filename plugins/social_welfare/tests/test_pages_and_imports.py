@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
+from core.testing import field_error
 from plugins.residents import services as residents
 from plugins.social_welfare import services
 from plugins.social_welfare.models import Beneficiary, PaymentList, PolicyFamily, PovertyAssessment
@@ -20,11 +21,6 @@ pytestmark = pytest.mark.plugins("residents", "social_welfare")
 
 def _form(values, client):
     return {**values, "_csrf_token": client.cookies.get("csrftoken")}
-
-
-def field_error(html: str, name: str) -> str | None:
-    found = re.search(rf'<span class="field-error" id="{re.escape(name)}-error" role="alert">([^<]+)</span>', html)
-    return found.group(1) if found else None
 
 
 def workbook(header, rows) -> bytes:
