@@ -45,7 +45,7 @@ from core.uploads import PhotoStore
 from core.web.auth import CSRF_HEADER
 from core.web.charts import bar_chart
 from core.web.contributions import Figure, NavEntry
-from core.web.forms import Field, Form, form_pages, import_report, plugin_base
+from core.web.forms import Field, Form, form_pages, import_report, plugin_base, uploaded_file
 from core.web.i18n import format_number
 from core.web.tenancy import RequestTenant, units_scope
 from core.web.ui import render, tenant_path
@@ -248,5 +248,6 @@ __all__ = [
     "tenant_path",
     "tenants_with_plugin",
     "units_scope",
+    "uploaded_file",
     "utcnow",
 ]

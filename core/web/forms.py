@@ -35,7 +35,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.guards import RequestAccess, requires
-from core.errors import UserError, not_found
+from core.errors import UserError, bad_input, not_found
 from core.web.ui import render
 
 Label = tuple[str, str]
@@ -77,6 +77,17 @@ class Form:
 def plugin_base(request: Request, plugin: str) -> str:
     """The path of the plugin's home in this request's unit (``/t/current:26734/military_service``)."""
     return request.url.path.split(f"/{plugin}", 1)[0] + f"/{plugin}"
+
+
+async def uploaded_file(request: Request) -> tuple[bytes, str]:
+    """``(content, file name)`` of a file posted as the multipart field ``file`` (``BAD_USER_INPUT`` on ``file``
+    when there is none) or as the raw body (its name in the ``filename`` query parameter)."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        upload = (await request.form()).get("file")
+        if upload is None or not hasattr(upload, "read"):
+            raise bad_input("file", "Hãy gửi tệp trong trường file", "Send the file in the field named file")
+        return await upload.read(), upload.filename or ""
+    return await request.body(), request.query_params.get("filename", "")
 
 
 def import_report(errors: Mapping[str, Any]) -> list[dict[str, Any]]:

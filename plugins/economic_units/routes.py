@@ -35,6 +35,7 @@ from core.toolkit import (
     requires,
     tenant_by_id,
     units_scope,
+    uploaded_file,
 )
 from plugins.economic_units import imports, services
 from plugins.economic_units import reference as ref
@@ -248,14 +249,7 @@ async def import_template(request: Request) -> Response:
 @post("/imports", status_code=201, guards=[IMPORT])
 async def import_upload(request: Request, db_session: DbSession, dry_run: FromQuery[bool] = False) -> Response:
     """A file as multipart field ``file`` or as the raw body (``filename`` query parameter); all rows or none."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
-            raise bad_input("file", "Hãy gửi tệp trong trường file", "Send the file in the field named file")
-        content, filename = await upload.read(), upload.filename or ""
-    else:
-        content, filename = await request.body(), request.query_params.get("filename", "")
+    content, filename = await uploaded_file(request)
     if not content:
         raise bad_input("file", "Tệp trống", "The file is empty")
     report = await imports.import_file(db_session, content, filename, dry_run=dry_run)

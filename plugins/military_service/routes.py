@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from core.toolkit import Access, DbSession, UserError, audit, bad_input, parse_year, requires
+from core.toolkit import Access, DbSession, UserError, audit, bad_input, parse_year, requires, uploaded_file
 from plugins.military_service import imports, services
 from plugins.military_service import reference as ref
 from plugins.military_service.models import CallUp, ServiceRecord
@@ -183,13 +183,7 @@ async def import_template() -> Response:
 async def import_upload(request: Request, db_session: DbSession) -> dict[str, Any]:
     """An .xlsx file as multipart field ``file`` or as the raw body. All rows valid: 201 with the count;
     otherwise 400 with a field ``rows.<row>.<column>`` per problem, and nothing written."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        upload = (await request.form()).get("file")
-        if upload is None or not hasattr(upload, "read"):
-            raise bad_input("file", "Hãy gửi tệp trong trường file", "Send the file in the field named file")
-        content = await upload.read()
-    else:
-        content = await request.body()
+    content, _name = await uploaded_file(request)
     return {"imported": await imports.import_xlsx(db_session, content)}
 
 

@@ -26,7 +26,18 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.toolkit import SYSTEM, Access, DbSession, TenantScope, UserError, audit, bad_input, not_found, requires
+from core.toolkit import (
+    SYSTEM,
+    Access,
+    DbSession,
+    TenantScope,
+    UserError,
+    audit,
+    bad_input,
+    not_found,
+    requires,
+    uploaded_file,
+)
 from plugins.residents import imports, services, statistics
 from plugins.residents import reference as ref
 from plugins.residents.models import Household, Move, Neighbourhood, Person
@@ -408,15 +419,7 @@ async def import_upload(request: Request, db_session: DbSession, current_tenant:
     All rows valid: 201 with the counts (200 for ``dry_run``, which writes nothing). Otherwise 400
     ``BAD_USER_INPUT`` with a field ``rows.<row>.<column>`` per problem, and nothing written.
     """
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
-            raise bad_input("file", "Hãy gửi tệp trong trường file", "Send the file in the field named file")
-        content, filename = await upload.read(), upload.filename or ""
-    else:
-        content, filename = await request.body(), request.query_params.get("filename", "")
+    content, filename = await uploaded_file(request)
     if not content:
         raise bad_input("file", "Tệp trống", "The file is empty")
     report = await imports.import_file(db_session, current_tenant.tenant.id, content, filename, dry_run=dry_run)

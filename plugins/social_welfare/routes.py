@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from core.toolkit import Access, DbSession, audit, bad_input, requires
+from core.toolkit import Access, DbSession, audit, requires, uploaded_file
 from plugins.residents.models import Person
 from plugins.social_welfare import imports, services
 from plugins.social_welfare import reference as ref
@@ -154,15 +154,6 @@ async def paid(db_session: DbSession, payment_id: FromPath[uuid.UUID], data: Bod
     return {"id": str(payment.id), "paid_on": payment.paid_on.isoformat(), "paid_to": payment.paid_to}
 
 
-async def _upload(request: Request) -> bytes:
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        upload = (await request.form()).get("file")
-        if upload is None or not hasattr(upload, "read"):
-            raise bad_input("file", "Hãy gửi tệp trong trường file", "Send the file in the field named file")
-        return await upload.read()
-    return await request.body()
-
-
 @get("/import-templates/{kind:str}", guards=[requires(IMPORT)])
 async def import_template(kind: FromPath[str]) -> Response:
     """An empty .xlsx of ``kind`` (beneficiaries, policy_families, poverty) with its guide and reference lists."""
@@ -177,7 +168,7 @@ async def import_upload(request: Request, db_session: DbSession, access: Access,
     """An .xlsx (multipart field ``file`` or the raw body) of ``kind`` (default beneficiaries). All rows valid:
     201 with the count; otherwise 400 ``BAD_USER_INPUT`` with a field ``rows.<row>.<column>`` per problem (vi,
     en), and nothing written."""
-    content = await _upload(request)
+    content, _name = await uploaded_file(request)
     return {"imported": await imports.import_xlsx(db_session, content, kind, tenant_id=access.tenant.tenant.id)}
 
 
@@ -185,7 +176,7 @@ async def import_upload(request: Request, db_session: DbSession, access: Access,
 async def import_upload_kind(request: Request, db_session: DbSession, access: Access,
                              kind: FromPath[str]) -> dict[str, Any]:
     """:func:`import_upload` with the kind in the path: ``/imports/policy_families``, ``/imports/poverty``."""
-    content = await _upload(request)
+    content, _name = await uploaded_file(request)
     return {"imported": await imports.import_xlsx(db_session, content, kind, tenant_id=access.tenant.tenant.id)}
 
 
