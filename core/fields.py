@@ -65,7 +65,7 @@ def read_choice(data: dict, errors: FieldErrors, field: str, allowed: dict, defa
         if default is None:
             errors.add(field, "Không được để trống", "Required")
         return default
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:  # a list or an object is no choice (nor hashable)
         options = ", ".join(allowed)
         errors.add(field, f"Phải là một trong: {options}", f"Must be one of: {options}")
         return None

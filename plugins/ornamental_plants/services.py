@@ -227,7 +227,7 @@ async def register_trader(session: AsyncSession, data: Any) -> Trader:
     data = _body(data)
     errors = Errors()
     kinds = data.get("kinds")
-    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+    if not isinstance(kinds, list) or not kinds or any(not isinstance(k, str) or k not in KINDS for k in kinds):
         options = ", ".join(KINDS)
         errors.add("kinds", f"Chọn một hay nhiều loại: {options}", f"Choose one or more of: {options}")
         kinds = []

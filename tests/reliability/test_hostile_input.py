@@ -125,6 +125,45 @@ async def test_no_openapi_operation_answers_5xx(client, target, data):
         assert_clear_error(response, (case.method, path, case.query, str(case.body)[:300]), operation.path)
 
 
+def _field_names() -> list[str]:
+    """Every field name the shipped plugins and core read from a request body (``data.get("…")``, ``data["…"]``
+    and the field readers' ``(data, errors, "…")``), found in their source."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"""(?:data|body|values|row)(?:\.get\(|\[)\s*["']([a-z_]+)["']|"""
+                         r"""\(\s*data\s*,\s*(?:errors|problems)\s*,\s*["']([a-z_]+)["']""")
+    names: set[str] = set()
+    for folder in ("core", "plugins", "examples/feedback/wardhub_feedback"):
+        for path in (root / folder).rglob("*.py"):
+            if "tests" not in path.parts:
+                names.update(a or b for a, b in pattern.findall(path.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+async def test_every_field_of_every_write_taking_an_object_or_a_list_is_a_clear_error(client, target):
+    """Type confusion, deterministically: every JSON write of the API gets bodies in which every field name the
+    code reads is an object, then a list, then a list holding an object (no field reader may hash, split or
+    compare such a value as if it were text)."""
+    names = _field_names()
+    assert {"kind", "status", "category", "household_id", "full_name"} <= set(names), names
+    checked = 0
+    for operation in target.operations:
+        if operation.method.upper() not in ("POST", "PUT", "PATCH"):
+            continue
+        path = operation.path.replace("{tenant}", quote(target.ward.key, safe=""))
+        for name in ("person_id", "household_id", "record_id", "request_id"):
+            path = path.replace("{" + name + "}", target.person_id)
+        path = path.split("{")[0].rstrip("/") if "{" in path else path
+        for value in ({"x": 1}, [1, "a"], [{"x": 1}]):
+            response = await client.request(operation.method.upper(), path, json=dict.fromkeys(names, value),
+                                            headers={"x-csrftoken": client.headers.get("x-csrftoken", "")})
+            assert_clear_error(response, (operation.method, path, value), operation.path)
+            checked += 1
+    assert checked > 150
+
+
 @pytest.fixture
 async def graphql_schema(client, target):
     return print_schema(await introspect(client, target.ward.key))

@@ -204,7 +204,7 @@ def check_report(data: Any) -> dict[str, Any]:
     category = data.get("category")
     if category in (None, ""):
         errors.add("category", "Hãy chọn lĩnh vực", "Choose a category")
-    elif category not in CATEGORIES:
+    elif not isinstance(category, str) or category not in CATEGORIES:
         options = ", ".join(CATEGORIES)
         errors.add("category", f"Phải là một trong: {options}", f"Must be one of: {options}")
     values = {
@@ -384,8 +384,9 @@ async def change_status(session: AsyncSession, report: Report, data: Any, actor:
     data = read_body(data)
     errors = FieldErrors()
     status = data.get("status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         errors.add("status", f"Phải là một trong: {', '.join(STATUSES)}", f"Must be one of: {', '.join(STATUSES)}")
+        status = None
     reply = _text(data, errors, "reply", REPLY_MAX)
     if status in NEEDS_REPLY and reply is None and "reply" not in errors.fields:
         errors.add("reply", "Hãy trả lời người phản ánh (kết quả hoặc lý do)",
