@@ -212,7 +212,8 @@ def validate_address(session: Any, household: Household, values: Any) -> dict[st
                         "This field cannot be changed through a proposal")
     if household.status != "active":
         raise bad_input("target_id", "Hộ gia đình đã giải thể", "The household has been dissolved")
-    address = " ".join(str(values.get("address") or "").split())
+    raw = values.get("address")
+    address = " ".join(raw.split()) if isinstance(raw, str) else ""  # an object or a list is no address
     if not address or len(address) > MAX_ADDRESS:
         raise bad_input("values.address", f"Hãy ghi địa chỉ mới (tối đa {MAX_ADDRESS} ký tự)",
                         f"Give the new address ({MAX_ADDRESS} characters at most)")

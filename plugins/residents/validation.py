@@ -203,12 +203,21 @@ def parse_event_date(value: Any, today: date, field: str) -> date | Problem:
 # -- a person ------------------------------------------------------------------------------------------
 
 def text_value(value: Any) -> str:
-    """A cell or JSON value as clean text: NFC, single spaces; ``101.0`` (a spreadsheet number) as ``101``."""
-    if value is None:
+    """A cell or JSON value as clean text: NFC, single spaces; ``101.0`` (a spreadsheet number) as ``101``.
+    A JSON object or list is no text: empty (:func:`not_text` names the field)."""
+    if value is None or isinstance(value, dict | list | tuple | set):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def not_text(data: Mapping[str, Any], names: Iterable[str], prefix: str = "") -> list[Problem]:
+    """A problem for each of ``names`` holding a JSON object or list where text or a number is expected.
+    Listed first, so that it is the field's message (:func:`to_error` keeps a field's first problem)."""
+    return [Problem(prefix + name, "Phải là chữ hoặc số, không phải danh sách hay đối tượng",
+                    "Must be text or a number, not a list or an object")
+            for name in names if isinstance(data.get(name), dict | list)]
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -250,7 +259,7 @@ def clean_person(data: Mapping[str, Any], today: date, prefix: str = "") -> tupl
     ``id_number``, ``ethnicity``, ``religion``, ``nationality``, ``occupation``, ``phone``; reference
     values by code or by label in either language, accents optional.
     """
-    problems: list[Problem] = []
+    problems = not_text(data, (*PERSON_FIELDS, "birth_year", "birth_month", "birth_day"), prefix)
     values: dict[str, Any] = {}
 
     def fail(field: str, vi: str, en: str) -> Problem:
@@ -347,7 +356,7 @@ def clean_person(data: Mapping[str, Any], today: date, prefix: str = "") -> tupl
 
 
 def clean_relation(raw: Any, field: str = "relation") -> str | Problem:
-    term = ref.lookup(ref.RELATIONS, " ".join(str(raw or "").split()))
+    term = ref.lookup(ref.RELATIONS, text_value(raw))
     if term is None:
         return Problem(field, "Quan hệ với chủ hộ không có trong danh mục",
                        "The relation to the head of household is not in the list")
@@ -358,7 +367,7 @@ def clean_relation(raw: Any, field: str = "relation") -> str | Problem:
 
 def clean_household(data: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[Problem]]:
     """``code`` (letters, digits, ``. _ / -``, 32 at most) and ``address`` (required, 255 at most)."""
-    problems: list[Problem] = []
+    problems = not_text(data, ("code", "address"), prefix)
     values: dict[str, Any] = {}
     code = _text(data, "code")
     if not _CODE.match(code):

@@ -162,6 +162,19 @@ async def test_every_field_of_every_write_taking_an_object_or_a_list_is_a_clear_
             assert_clear_error(response, (operation.method, path, value), operation.path)
             checked += 1
     assert checked > 150
+    # and the values of a proposed change, one field at a time (unknown ones are refused first), for every
+    # change type of every plugin
+    types = client.app.state.change_types.types
+    assert len(types) >= 4
+    targets = {"residents_persons": target.person_id, "residents_households": target.household["id"]}
+    for (plugin, name), change_type in types.items():
+        for field in change_type.fields or names:
+            for value in ({"x": 1}, [1, "a"], [{"x": 1}]):
+                body = {"plugin": plugin, "change_type": name, "values": {field: value},
+                        "target_id": targets.get(change_type.model.__tablename__, target.person_id)}
+                response = await client.post(f"/t/{quote(target.ward.key, safe='')}/workflow/changes", json=body)
+                assert_clear_error(response, (plugin, name, field, value), "/t/{tenant}/workflow/changes")
+                assert response.status_code == 400, (plugin, name, field, value, response.text)  # never proposed
 
 
 @pytest.fixture

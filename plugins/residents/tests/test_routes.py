@@ -204,3 +204,15 @@ async def test_a_ward_without_the_plugin(client, make_tenant):
     other = await make_tenant(plugins=())
     response = await client.get(f"{base(other)}/statistics")
     assert response.status_code == 404 and response.json()["error"]["code"] == "PLUGIN_NOT_ENABLED"
+
+
+async def test_an_object_or_a_list_where_text_is_expected_is_a_field_error(client, ward, people):
+    family = people.family("HK-TYPE", 2)
+    family["address"] = ["12", "Nguyễn Trãi"]
+    family["members"][1]["full_name"] = {"ho": "Nguyễn", "ten": "An"}
+    response = await client.post(f"{base(ward)}/households", json=family, headers={"Accept-Language": "en"})
+    assert response.status_code == 400, response.text
+    fields = response.json()["error"]["fields"]
+    must = "Must be text or a number, not a list or an object"
+    assert fields["address"] == must and [v for k, v in fields.items() if k.endswith("full_name")] == [must], fields
+    assert (await client.get(f"{base(ward)}/households", params={"q": "HK-TYPE"})).json()["items"] == []
