@@ -218,9 +218,8 @@ class ResidenceQuery:
         """The establishments the caller sees (an operator: its own), paged by id (REST and the pages list
         them by code)."""
         access = await _access(info)
-        query = access.filter(select(Establishment), "residence.establishment")
-        return await paginate(info.context.session, query, Establishment.id, first=first, after=after,
-                              to_node=EstablishmentNode.of)
+        return await paginate(info.context.session, services.establishments_query(access.filter), Establishment.id,
+                              first=first, after=after, to_node=EstablishmentNode.of)
 
     @strawberry.field(extensions=guarded("residence.stay:read"))
     async def stays(self, info: strawberry.Info, establishment_id: uuid.UUID | None = None, first: int | None = None,

@@ -502,8 +502,13 @@ async def get_establishment(session: AsyncSession, establishment_id: Any, narrow
     return row
 
 
+def establishments_query(narrow: Narrow = _all_rows) -> Select:
+    """The establishments the caller sees (an operator: its own), unordered."""
+    return narrow(select(Establishment), "residence.establishment")
+
+
 async def list_establishments(session: AsyncSession, narrow: Narrow = _all_rows) -> list[Establishment]:
-    query = narrow(select(Establishment).order_by(Establishment.code), "residence.establishment")
+    query = establishments_query(narrow).order_by(Establishment.code)
     return list((await session.execute(query)).scalars())
 
 
